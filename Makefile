@@ -1,0 +1,43 @@
+# Two commands set up a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint i18n-extract i18n-update i18n-compile migrate content-check
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/python -m bot
+
+test: install i18n-compile lint
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+migrate: install
+	$(BIN)/python -m bot migrate
+
+content-check: install
+	$(BIN)/python -m bot content check
+
+# The gettext cycle: extract msgids from the code, merge them into each catalogue, compile.
+i18n-extract: install
+	$(BIN)/pybabel extract --input-dirs=bot --keywords="__ N_" --no-location \
+		--project=qorgan --sort-by-file -o locales/messages.pot
+
+i18n-update: i18n-extract
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching \
+		--ignore-obsolete
+
+i18n-compile: install
+	$(BIN)/python -m bot i18n compile

@@ -1,0 +1,1 @@
+"""Qorgan: a Telegram bot for youth drug-prevention outreach in Kazakhstan (kk, ru)."""

@@ -1,0 +1,116 @@
+"""Every setting of the bot in one validated place, read from the environment or `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API_URL = "https://api.telegram.org"
+
+# What each setting expects, in the words shown to an operator when it is wrong.
+EXPECTATIONS = {
+    "BOT_TOKEN": "the token from @BotFather, like 123456789:AAH...",
+    "BOT_API_URL": "the base URL of a Bot API server, like https://api.telegram.org",
+    "DATABASE_PATH": "a file path for the SQLite database, like data/bot.sqlite3",
+    "ADMIN_IDS": "comma-separated numeric Telegram user ids, like 12345,67890",
+    "MODERATOR_CHAT_ID": "the numeric id of the moderators' chat, like -1001234567890",
+    "TIMEZONE": "an IANA time zone name, like Asia/Almaty",
+    "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+    "TIPS_PER_DAY": "a whole number from 1 to 100",
+    "FLOOD_LIMIT": "a whole number of updates per second from 1 to 100",
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    bot_token: SecretStr | None = None
+    bot_api_url: str = TELEGRAM_API_URL
+    database_path: Path = Path("data/bot.sqlite3")
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    moderator_chat_id: int | None = None
+    timezone: str = "Asia/Almaty"
+    log_level: str = "INFO"
+    tips_per_day: int = Field(default=5, ge=1, le=100)
+    flood_limit: int = Field(default=5, ge=1, le=100)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        bot_id, _, secret = value.get_secret_value().strip().partition(":")
+        if not bot_id.isdigit() or not secret:
+            raise ValueError("malformed token")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("bot_api_url")
+    @classmethod
+    def _url_shape(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("not an http(s) URL")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("moderator_chat_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown time zone") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("unknown level")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_token(self) -> SecretStr:
+        if self.bot_token is None:
+            raise SettingsError("BOT_TOKEN is not set: expected " + EXPECTATIONS["BOT_TOKEN"])
+        return self.bot_token
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message is one line for the operator."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings, turning pydantic's report into one readable line per problem."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            expected = EXPECTATIONS.get(name, error["msg"])
+            problems.append(f"{name} is invalid: expected {expected}")
+        raise SettingsError("; ".join(problems)) from None

@@ -1,0 +1,31 @@
+"""/cancel: leave any flow, discarding what it held (a draft never outlives its flow)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.domain import Profile
+from bot.handlers.common import show_menu
+from bot.keyboards.callbacks import Screen
+
+
+async def cancel_command(
+    message: Message, state: FSMContext, profile: Profile | None, features: Sequence[Screen]
+) -> None:
+    had_flow = await state.get_state() is not None
+    await state.clear()
+    await message.answer(_("Cancelled.") if had_flow else _("There is nothing to cancel."))
+    if profile is not None and profile.onboarded:
+        await show_menu(message, features)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cancel_command, Command("cancel"))
+    return router

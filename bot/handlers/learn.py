@@ -1,0 +1,102 @@
+"""“Learn”: topic lists by audience, topic cards with choices, and 👍/👎 at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery
+from aiogram.utils.i18n import gettext as _
+
+from bot.domain import Profile
+from bot.handlers.common import show
+from bot.keyboards.callbacks import CardChoice, OpenScreen, Screen, TopicCard, TopicList, TopicVote
+from bot.keyboards.learning import card_keyboard, topic_list_keyboard
+from bot.services.content import Library
+from bot.services.content.models import Topic
+from bot.services.learning import LearningService
+
+
+def _topics(library: Library, profile: Profile, more: bool) -> list[Topic]:
+    mine = library.topics_for(profile.role)
+    return [t for t in library.topics if t not in mine] if more else list(mine)
+
+
+async def show_topic_list(
+    callback: CallbackQuery, profile: Profile, library: Library, more: bool
+) -> None:
+    topics = _topics(library, profile, more)
+    lines = [_("Topics for other readers:") if more else _("Choose a topic:"), ""]
+    lines += [
+        f"{t.emoji} <b>{escape(t.title.get(profile.language))}</b> — "
+        f"{escape(t.summary.get(profile.language))}"
+        for t in topics
+    ]
+    await show(callback, "\n".join(lines), topic_list_keyboard(topics, profile.language, more))
+
+
+async def learn_button(callback: CallbackQuery, profile: Profile, library: Library) -> None:
+    await show_topic_list(callback, profile, library, more=False)
+
+
+async def topic_list(
+    callback: CallbackQuery, callback_data: TopicList, profile: Profile, library: Library
+) -> None:
+    await show_topic_list(callback, profile, library, more=callback_data.more)
+
+
+async def topic_card(
+    callback: CallbackQuery,
+    callback_data: TopicCard,
+    profile: Profile,
+    library: Library,
+    learning: LearningService,
+    features: Sequence[Screen],
+) -> None:
+    topic = library.topic(callback_data.topic)
+    if topic is None or not 0 <= callback_data.card < len(topic.cards):
+        await callback.answer(_("This topic is no longer available."), show_alert=True)
+        return
+    if callback_data.card == 0:
+        await learning.open_topic(topic.id, profile)
+    language = profile.language
+    header = f"{topic.emoji} <b>{escape(topic.title.get(language))}</b>"
+    position = f"{callback_data.card + 1}/{len(topic.cards)}"
+    text = f"{header} · {position}\n\n{escape(topic.cards[callback_data.card].text.get(language))}"
+    if callback_data.card + 1 == len(topic.cards):
+        text += "\n\n" + _("Was this useful?")
+    markup = card_keyboard(topic, callback_data.card, language, library, features)
+    await show(callback, text, markup)
+
+
+async def card_choice(
+    callback: CallbackQuery, callback_data: CardChoice, profile: Profile, library: Library
+) -> None:
+    topic = library.topic(callback_data.topic)
+    card = (
+        topic.cards[callback_data.card] if topic and callback_data.card < len(topic.cards) else None
+    )
+    if card is None or not 0 <= callback_data.choice < len(card.choices):
+        await callback.answer(_("This topic is no longer available."), show_alert=True)
+        return
+    await callback.answer(
+        card.choices[callback_data.choice].feedback.get(profile.language), show_alert=True
+    )
+
+
+async def vote(
+    callback: CallbackQuery, callback_data: TopicVote, profile: Profile, learning: LearningService
+) -> None:
+    await learning.vote(profile.chat_id, callback_data.topic, callback_data.useful)
+    await callback.answer(_("Thank you! Your answer helps us make the topics better."))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(learn_button, OpenScreen.filter(F.screen == Screen.LEARN))
+    router.callback_query.register(topic_list, TopicList.filter())
+    router.callback_query.register(topic_card, TopicCard.filter())
+    router.callback_query.register(card_choice, CardChoice.filter())
+    router.callback_query.register(vote, TopicVote.filter())
+    return router

@@ -1,0 +1,68 @@
+"""/start: the bilingual greeting for newcomers, the menu for everyone who has onboarded."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram import Router
+from aiogram.filters import CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain import Language, Profile
+from bot.handlers.common import show_menu
+from bot.i18n import N_
+from bot.keyboards.callbacks import PickSubscription, Screen
+from bot.keyboards.common import language_keyboard
+
+router = Router(name=__name__)
+
+GREETING = N_(
+    'Hi! I\'m Qorgan. I help you stay safe from drugs and from online "easy money" traps. '
+    "Choose your language:"
+)
+
+
+def greeting(i18n: I18n) -> str:
+    """Shown before a language is chosen, so it speaks both."""
+    return "\n\n".join(i18n.gettext(GREETING, locale=language.value) for language in Language)
+
+
+def _subscribe_offer() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("🔔 Turn on campaign messages"),
+        callback_data=PickSubscription(on=True, onboarding=False),
+    )
+    return builder.as_markup()
+
+
+async def start(
+    message: Message,
+    profile: Profile | None,
+    state: FSMContext,
+    i18n: I18n,
+    features: Sequence[Screen],
+) -> None:
+    await state.clear()
+    if profile is None or not profile.onboarded:
+        await message.answer(greeting(i18n), reply_markup=language_keyboard(onboarding=True))
+        return
+    if not profile.subscribed:
+        await message.answer(
+            _(
+                "Welcome back! Campaign messages are off. "
+                "You can turn them on here or in /settings."
+            ),
+            reply_markup=_subscribe_offer(),
+        )
+    await show_menu(message, features)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(start, CommandStart())
+    return router

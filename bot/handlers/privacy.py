@@ -1,0 +1,51 @@
+"""/privacy: what the bot stores and what it never stores, in plain words."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.handlers.common import show
+from bot.keyboards.callbacks import OpenScreen, Screen
+from bot.keyboards.common import only_menu_button
+
+
+def privacy_text() -> str:
+    return "\n".join(
+        (
+            _("<b>What I keep</b>"),
+            _("• the number of our chat, so I can answer you"),
+            _(
+                "• your language, who you are (teenager, parent or teacher) "
+                "and your region, if you gave it"
+            ),
+            _("• whether you want campaign messages"),
+            _("• the date (not the time) you started"),
+            _("• your quiz answers and scores, and which topics you found useful"),
+            _("• how many times each topic was opened, counted without names"),
+            "",
+            _("<b>What I never keep</b>"),
+            _("• your name, username or phone number"),
+            _("• when you were last here"),
+            _("• the text of your messages, except what you send on purpose"),
+            "",
+            _("Nobody gets your data for advertising. To stop campaign messages, send /stop."),
+        )
+    )
+
+
+async def privacy_command(message: Message) -> None:
+    await show(message, privacy_text(), only_menu_button())
+
+
+async def privacy_button(callback: CallbackQuery) -> None:
+    await show(callback, privacy_text(), only_menu_button())
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(privacy_command, Command("privacy"))
+    router.callback_query.register(privacy_button, OpenScreen.filter(F.screen == Screen.PRIVACY))
+    return router

@@ -1,0 +1,1 @@
+"""Keyboard builders (pure functions of data) and the callback data they carry."""

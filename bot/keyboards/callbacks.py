@@ -1,0 +1,94 @@
+"""Typed callback data. Prefixes carry a version digit so a format change never misreads old
+buttons; values are short ASCII codes (callback data is limited to 64 bytes, never text).
+
+Fields are typed (enums, bools), so forged or stale data fails to parse and the press falls
+through to the fallback handler, which answers it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+from bot.domain import Language, Role
+
+
+class Screen(StrEnum):
+    MENU = "menu"
+    LEARN = "learn"
+    QUIZ = "quiz"
+    HELP = "help"
+    REPORT = "report"
+    SETTINGS = "settings"
+    PRIVACY = "privacy"
+
+
+class SettingsField(StrEnum):
+    LANGUAGE = "lang"
+    ROLE = "role"
+    REGION = "region"
+
+
+# Region value meaning "I'd rather not say" (a real region code is never this).
+NO_REGION = "-"
+
+
+class OpenScreen(CallbackData, prefix="n1"):
+    screen: Screen
+
+
+class OpenSetting(CallbackData, prefix="e1"):
+    field: SettingsField
+
+
+# The choices below are shared by onboarding and settings; `onboarding` says which screen
+# comes next (the next question, or the settings summary).
+class PickLanguage(CallbackData, prefix="l1"):
+    language: Language
+    onboarding: bool
+
+
+class PickRole(CallbackData, prefix="r1"):
+    role: Role
+    onboarding: bool
+
+
+class PickRegion(CallbackData, prefix="g1"):
+    code: str
+    onboarding: bool
+
+
+class PickSubscription(CallbackData, prefix="b1"):
+    on: bool
+    onboarding: bool
+
+
+class TopicList(CallbackData, prefix="tl1"):
+    """`more`: topics written for the other audiences (a parent can read the teen topics)."""
+
+    more: bool
+
+
+class TopicCard(CallbackData, prefix="tc1"):
+    topic: str
+    card: int
+
+
+class CardChoice(CallbackData, prefix="tx1"):
+    topic: str
+    card: int
+    choice: int
+
+
+class TopicVote(CallbackData, prefix="tv1"):
+    topic: str
+    useful: bool
+
+
+class QuizList(CallbackData, prefix="ql1"):
+    more: bool
+
+
+class StartQuiz(CallbackData, prefix="qs1"):
+    quiz: str

@@ -1,0 +1,122 @@
+"""Reads and validates the content files; any problem names the file and the item."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bot.paths import CONTENT_DIR
+from bot.services.content.models import (
+    HelpFile,
+    Library,
+    QuizzesFile,
+    RegionsFile,
+    TopicsFile,
+)
+
+FileModel = TypeVar("FileModel", bound=BaseModel)
+
+
+class ContentError(Exception):
+    """The content files are broken; `problems` has one line per problem."""
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def _item_name(raw: Any, loc: tuple[int | str, ...]) -> str:
+    """Render an error location like `topics[2] (id=easy_money).cards[1].text.kk`."""
+    parts: list[str] = []
+    node = raw
+    for key in loc:
+        if isinstance(key, int):
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{key}]"]
+            node = node[key] if isinstance(node, list) and key < len(node) else None
+            if isinstance(node, dict) and "id" in node:
+                parts[-1] += f" (id={node['id']})"
+        else:
+            parts.append(str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    return ".".join(parts) or "file"
+
+
+def _load_file(path: Path, model: type[FileModel]) -> FileModel:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ContentError([f"{path}: file is missing"]) from None
+    except yaml.YAMLError as exc:
+        raise ContentError([f"{path}: not valid YAML: {exc}"]) from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise ContentError(
+            f"{path}: {_item_name(raw, tuple(err['loc']))}: {err['msg']}" for err in exc.errors()
+        ) from None
+
+
+def _duplicates(ids: Iterable[str]) -> list[str]:
+    return [item for item, count in Counter(ids).items() if count > 1]
+
+
+def _cross_check(library: Library, directory: Path) -> list[str]:
+    topics_file, quizzes_file = directory / "topics.yaml", directory / "quizzes.yaml"
+    topic_ids = {t.id for t in library.topics}
+    quiz_ids = {q.id for q in library.quizzes}
+    problems = [
+        f"{topics_file}: topic id {i!r} is used twice"
+        for i in _duplicates(t.id for t in library.topics)
+    ]
+    problems += [
+        f"{quizzes_file}: quiz id {i!r} is used twice"
+        for i in _duplicates(q.id for q in library.quizzes)
+    ]
+    for topic in library.topics:
+        if topic.quiz is not None and topic.quiz not in quiz_ids:
+            problems.append(f"{topics_file}: topic {topic.id}: quiz {topic.quiz!r} does not exist")
+        problems += [
+            f"{topics_file}: topic {topic.id}: related topic {r!r} does not exist"
+            for r in topic.related
+            if r not in topic_ids
+        ]
+    for quiz in library.quizzes:
+        problems += [
+            f"{quizzes_file}: quiz {quiz.id} question {n + 1}: topic {q.topic!r} does not exist"
+            for n, q in enumerate(quiz.questions)
+            if q.topic not in topic_ids
+        ]
+    return problems
+
+
+def load_library(directory: Path = CONTENT_DIR) -> Library:
+    """Load every content file; raise ContentError listing all problems found."""
+    problems: list[str] = []
+    loaded: dict[str, Any] = {}
+    for key, name, model in (
+        ("topics", "topics.yaml", TopicsFile),
+        ("quizzes", "quizzes.yaml", QuizzesFile),
+        ("help", "help.yaml", HelpFile),
+        ("regions", "regions.yaml", RegionsFile),
+    ):
+        try:
+            loaded[key] = _load_file(directory / name, model)
+        except ContentError as exc:
+            problems += exc.problems
+    if problems:
+        raise ContentError(problems)
+    library = Library(
+        topics=loaded["topics"].topics,
+        quizzes=loaded["quizzes"].quizzes,
+        help=loaded["help"],
+        regions=loaded["regions"].regions,
+    )
+    problems = _cross_check(library, directory)
+    if problems:
+        raise ContentError(problems)
+    return library

@@ -1,0 +1,213 @@
+"""Pydantic models of the content files, with Telegram's limits and our editorial limits.
+
+Each localized text holds Kazakh and Russian side by side; a subclass sets its length limit, so
+an over-long button label or poll option is rejected with the file and item named.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.domain import Language, Role
+
+Audience = Literal["teen", "parent", "teacher"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Localized(Strict):
+    """One text in both languages; `max_length` and `max_line_breaks` are per use."""
+
+    max_length: ClassVar[int] = 4096
+    max_line_breaks: ClassVar[int | None] = None
+
+    kk: str
+    ru: str
+
+    @field_validator("kk", "ru")
+    @classmethod
+    def _fits(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("text is empty")
+        if len(value) > cls.max_length:
+            raise ValueError(f"text is {len(value)} characters, the limit is {cls.max_length}")
+        if cls.max_line_breaks is not None and value.count("\n") > cls.max_line_breaks:
+            raise ValueError(f"text has more than {cls.max_line_breaks} line breaks")
+        return value
+
+    def get(self, language: Language | str) -> str:
+        return self.kk if language == Language.KK else self.ru
+
+
+class ButtonLabel(Localized):
+    max_length = 40
+
+
+class Title(Localized):
+    max_length = 48
+
+
+class Summary(Localized):
+    max_length = 120
+    max_line_breaks = 0
+
+
+class CardText(Localized):
+    max_length = 900  # well under Telegram's 4096, so a card reads on a phone without scrolling
+
+
+class Feedback(Localized):
+    max_length = 200  # answerCallbackQuery shows at most 200 characters
+    max_line_breaks = 0
+
+
+class Intro(Localized):
+    max_length = 400
+
+
+class PollQuestion(Localized):
+    max_length = 290  # Telegram allows 300; the bot prefixes "(3/7) "
+
+
+class PollOption(Localized):
+    max_length = 100
+
+
+class PollExplanation(Localized):
+    max_length = 200
+    max_line_breaks = 2
+
+
+class ContactName(Localized):
+    max_length = 60
+
+
+class ContactDescription(Localized):
+    max_length = 300
+
+
+class WithId(Strict):
+    id: str
+
+    @field_validator("id")
+    @classmethod
+    def _snake_case(cls, value: str) -> str:
+        if not value.replace("_", "").isalnum() or not value.isascii() or value != value.lower():
+            raise ValueError("id must be lower-case ASCII letters, digits and underscores")
+        if len(value) > 24:
+            raise ValueError("id is longer than 24 characters (it travels in callback data)")
+        return value
+
+
+class Choice(Strict):
+    label: ButtonLabel
+    feedback: Feedback
+
+
+class Card(Strict):
+    text: CardText
+    choices: tuple[Choice, ...] = Field(default=(), max_length=3)
+
+
+class Topic(WithId):
+    audience: Audience
+    emoji: str = Field(min_length=1, max_length=4)
+    title: Title
+    summary: Summary
+    sources: tuple[str, ...] = Field(min_length=1)
+    quiz: str | None = None
+    related: tuple[str, ...] = ()
+    actions: tuple[Literal["help", "report"], ...] = ()
+    cards: tuple[Card, ...] = Field(min_length=1, max_length=8)
+
+
+class Question(Strict):
+    question: PollQuestion
+    options: tuple[PollOption, ...] = Field(min_length=2, max_length=10)
+    correct: int = Field(ge=0)
+    explanation: PollExplanation
+    topic: str
+
+    @model_validator(mode="after")
+    def _correct_in_range(self) -> Question:
+        if self.correct >= len(self.options):
+            raise ValueError(f"correct is {self.correct}, there are {len(self.options)} options")
+        return self
+
+
+class Quiz(WithId):
+    audience: Audience
+    emoji: str = Field(min_length=1, max_length=4)
+    title: Title
+    intro: Intro
+    sources: tuple[str, ...] = Field(min_length=1)
+    questions: tuple[Question, ...] = Field(min_length=1, max_length=20)
+
+
+class Contact(WithId):
+    phone: str = Field(pattern=r"^\+?[0-9 ()-]{2,20}$")
+    name: ContactName
+    description: ContactDescription
+    urgent: bool = False
+    sources: tuple[str, ...] = Field(min_length=1)
+
+
+class Region(Strict):
+    code: str = Field(pattern=r"^[a-z_]{2,16}$")
+    name: Localized
+
+
+class TopicsFile(Strict):
+    topics: tuple[Topic, ...] = Field(min_length=1)
+
+
+class QuizzesFile(Strict):
+    quizzes: tuple[Quiz, ...] = Field(min_length=1)
+
+
+class HelpFile(Strict):
+    intro: Intro
+    contacts: tuple[Contact, ...] = Field(min_length=1)
+
+
+class RegionsFile(Strict):
+    regions: tuple[Region, ...] = Field(min_length=1)
+
+
+class Library(Strict):
+    """All content, validated and cross-checked; loaded once and shared read-only."""
+
+    topics: tuple[Topic, ...]
+    quizzes: tuple[Quiz, ...]
+    help: HelpFile
+    regions: tuple[Region, ...]
+
+    def topic(self, topic_id: str) -> Topic | None:
+        return next((t for t in self.topics if t.id == topic_id), None)
+
+    def quiz(self, quiz_id: str) -> Quiz | None:
+        return next((q for q in self.quizzes if q.id == quiz_id), None)
+
+    def region(self, code: str) -> Region | None:
+        return next((r for r in self.regions if r.code == code), None)
+
+    def region_name(self, code: str | None, language: Language) -> str | None:
+        region = None if code is None else self.region(code)
+        return None if region is None else region.name.get(language)
+
+    @property
+    def region_codes(self) -> frozenset[str]:
+        return frozenset(r.code for r in self.regions)
+
+    def topics_for(self, role: Role | None) -> tuple[Topic, ...]:
+        audience = (role or Role.TEEN).value
+        return tuple(t for t in self.topics if t.audience == audience)
+
+    def quizzes_for(self, role: Role | None) -> tuple[Quiz, ...]:
+        audience = (role or Role.TEEN).value
+        return tuple(q for q in self.quizzes if q.audience == audience)

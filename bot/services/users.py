@@ -1,0 +1,79 @@
+"""Onboarding and settings of a user: language, role, region, campaign subscription."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import aiosqlite
+
+from bot.db import Database
+from bot.db.repositories import users
+from bot.domain import Language, Profile, Role
+
+
+class UnknownUserError(Exception):
+    """The chat has no profile yet (it never chose a language)."""
+
+
+class InvalidChoiceError(ValueError):
+    """A choice that no screen offers (a stale or forged button)."""
+
+
+class UserService:
+    def __init__(self, db: Database, today: Callable[[], dt.date], regions: frozenset[str]):
+        self._db = db
+        self._today = today
+        self._regions = regions
+
+    async def get(self, chat_id: int) -> Profile | None:
+        async with self._db.transaction() as conn:
+            return await users.get(conn, chat_id)
+
+    async def choose_language(self, chat_id: int, language: Language) -> Profile:
+        """Save the language; creates the profile on a chat's first choice."""
+        async with self._db.transaction() as conn:
+            if await users.get(conn, chat_id) is None:
+                await users.insert(conn, chat_id, language, self._today())
+            else:
+                await users.set_language(conn, chat_id, language)
+            return await self._load(conn, chat_id)
+
+    async def set_role(self, chat_id: int, role: Role) -> Profile:
+        async with self._db.transaction() as conn:
+            await self._load(conn, chat_id)
+            await users.set_role(conn, chat_id, role)
+            return await self._load(conn, chat_id)
+
+    async def set_region(self, chat_id: int, region: str | None) -> Profile:
+        if region is not None and region not in self._regions:
+            raise InvalidChoiceError(f"unknown region {region!r}")
+        async with self._db.transaction() as conn:
+            await self._load(conn, chat_id)
+            await users.set_region(conn, chat_id, region)
+            return await self._load(conn, chat_id)
+
+    async def set_subscribed(self, chat_id: int, subscribed: bool) -> Profile:
+        async with self._db.transaction() as conn:
+            await self._load(conn, chat_id)
+            await users.set_subscribed(conn, chat_id, subscribed)
+            return await self._load(conn, chat_id)
+
+    async def finish_onboarding(self, chat_id: int, subscribed: bool) -> Profile:
+        async with self._db.transaction() as conn:
+            await self._load(conn, chat_id)
+            await users.set_subscribed(conn, chat_id, subscribed)
+            await users.mark_onboarded(conn, chat_id)
+            return await self._load(conn, chat_id)
+
+    async def unsubscribe_unreachable(self, chat_id: int) -> None:
+        """The user blocked the bot: stop campaign messages, keep nothing else changed."""
+        async with self._db.transaction() as conn:
+            await users.set_subscribed(conn, chat_id, False)
+
+    @staticmethod
+    async def _load(conn: aiosqlite.Connection, chat_id: int) -> Profile:
+        profile = await users.get(conn, chat_id)
+        if profile is None:
+            raise UnknownUserError(chat_id)
+        return profile

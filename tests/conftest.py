@@ -1,0 +1,44 @@
+"""Fixtures shared by every layer of tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database
+from bot.i18n import compile_catalogs
+from bot.services.content import Library, load_library
+from bot.services.learning import LearningService
+from bot.services.users import UserService
+
+TODAY = dt.date(2026, 6, 26)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogs() -> None:
+    compile_catalogs()
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    return load_library()
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    async with Database(tmp_path / "test.sqlite3") as database:
+        await database.migrate()
+        yield database
+
+
+@pytest.fixture
+def users(db: Database, library: Library) -> UserService:
+    return UserService(db, lambda: TODAY, library.region_codes)
+
+
+@pytest.fixture
+def learning(db: Database, library: Library) -> LearningService:
+    return LearningService(db, library, lambda: TODAY)

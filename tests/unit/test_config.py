@@ -1,0 +1,95 @@
+"""Settings: defaults, parsing, and one readable line for each bad value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+from bot.config import SettingsError, load_settings
+from bot.db.migrations import discover
+
+ENV_NAMES = (
+    "BOT_TOKEN", "BOT_API_URL", "DATABASE_PATH", "ADMIN_IDS", "MODERATOR_CHAT_ID", "TIMEZONE",
+    "LOG_LEVEL", "TIPS_PER_DAY", "FLOOD_LIMIT",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env file
+
+
+def test_defaults() -> None:
+    settings = load_settings()
+    assert settings.bot_token is None
+    assert settings.bot_api_url == "https://api.telegram.org"
+    assert settings.database_path == Path("data/bot.sqlite3")
+    assert settings.admin_ids == frozenset()
+    assert settings.timezone == "Asia/Almaty"
+
+
+def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("BOT_API_URL", "http://127.0.0.1:8081/")
+    monkeypatch.setenv("ADMIN_IDS", "1, 2,3")
+    monkeypatch.setenv("MODERATOR_CHAT_ID", "-100123")
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    settings = load_settings()
+    assert settings.require_token().get_secret_value() == "123:abc"
+    assert settings.bot_api_url == "http://127.0.0.1:8081"
+    assert settings.admin_ids == frozenset({1, 2, 3})
+    assert settings.moderator_chat_id == -100123
+    assert settings.log_level == "DEBUG"
+
+
+def test_env_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("BOT_TOKEN=5:xyz\nTIMEZONE=Asia/Almaty\n")
+    assert load_settings().require_token().get_secret_value() == "5:xyz"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ADMIN_IDS", "alice"),
+        ("MODERATOR_CHAT_ID", "moderators"),
+        ("TIMEZONE", "Mars/Olympus"),
+        ("BOT_API_URL", "ftp://example"),
+        ("LOG_LEVEL", "LOUD"),
+        ("BOT_TOKEN", "not-a-token"),
+        ("TIPS_PER_DAY", "0"),
+    ],
+)
+def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=f"^{name} is invalid: expected"):
+        load_settings()
+
+
+def test_command_line_gives_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ADMIN_IDS", "x")
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "ADMIN_IDS" in err and "Traceback" not in err
+
+
+def test_missing_token_gives_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "BOT_TOKEN" in err
+
+
+def test_migrate_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "sub" / "bot.sqlite3"))
+    assert main(["migrate"]) == 0
+    assert f"Applied {len(discover())} migration(s)" in capsys.readouterr().out
+    assert (tmp_path / "sub" / "bot.sqlite3").exists()
+    assert main(["migrate"]) == 0
+    assert "Applied 0 migration(s)" in capsys.readouterr().out
