@@ -17,6 +17,7 @@ from bot.handlers import (
     groups,
     helplines,
     learn,
+    membership,
     menu,
     onboarding,
     privacy,
@@ -76,4 +77,9 @@ def _group_router() -> Router:
 def build_routers() -> list[Router]:
     """Fresh routers for one dispatcher (a router can belong to only one, and tests build
     several), which is why each module offers `create_router()` instead of a module global."""
-    return [errors.create_router(), _private_router(), _group_router()]
+    return [
+        errors.create_router(),
+        membership.create_router(),
+        _private_router(),
+        _group_router(),
+    ]

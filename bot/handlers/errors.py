@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from aiogram import Router
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent, Update, User
 from aiogram.utils.i18n import I18n
@@ -15,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.domain import Profile
 from bot.i18n import language_from_telegram
 from bot.services.learning import UnknownContentError
-from bot.services.users import InvalidChoiceError, UnknownUserError
+from bot.services.users import InvalidChoiceError, UnknownUserError, UserService
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,14 @@ async def unknown_user(event: ErrorEvent, i18n: I18n, **data: Any) -> None:
         await _reply(event.update, _("Let's start from the beginning: send /start."))
 
 
+async def unreachable_user(event: ErrorEvent, users: UserService, **data: Any) -> None:
+    """Telegram refused delivery (the user blocked the bot): there is nobody to apologise to."""
+    chat = data.get("event_chat")
+    if chat is not None and chat.type == "private":
+        await users.unsubscribe_unreachable(chat.id)
+    logger.info("Update %s: the chat cannot be reached any more", event.update.update_id)
+
+
 async def unexpected_error(event: ErrorEvent, i18n: I18n, **data: Any) -> None:
     # The update id, not the user: log lines must not tie anyone to what they did.
     logger.error("Update %s failed", event.update.update_id, exc_info=event.exception)
@@ -63,5 +72,6 @@ def create_router() -> Router:
         stale_choice, ExceptionTypeFilter(InvalidChoiceError, UnknownContentError)
     )
     router.errors.register(unknown_user, ExceptionTypeFilter(UnknownUserError))
+    router.errors.register(unreachable_user, ExceptionTypeFilter(TelegramForbiddenError))
     router.errors.register(unexpected_error)
     return router

@@ -1,0 +1,104 @@
+"""Every interface string exists in Kazakh and Russian, and the catalogues compile."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog, Message
+from babel.messages.pofile import read_po
+
+from bot.i18n import CatalogError, catalog_paths, compile_catalogs
+from bot.paths import LOCALES_DIR
+
+KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+PLACEHOLDER = re.compile(r"\{\w+\}|</?\w+>")
+
+
+def load(language: str) -> Catalog:
+    with (LOCALES_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as file:
+        return read_po(file)
+
+
+def translations(message: Message) -> list[str]:
+    return list(message.string) if isinstance(message.string, tuple) else [message.string]
+
+
+def source(message: Message) -> str:
+    return message.id[0] if isinstance(message.id, tuple) else message.id
+
+
+@pytest.fixture(scope="module")
+def template_ids() -> set[str]:
+    with (LOCALES_DIR / "messages.pot").open("rb") as file:
+        return {source(m) for m in read_po(file) if m.id}
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_every_msgid_is_translated(language: str, template_ids: set[str]) -> None:
+    catalog = load(language)
+    assert not catalog.fuzzy, "the catalogue header is marked fuzzy"
+    messages = [m for m in catalog if m.id]
+    assert {source(m) for m in messages} >= template_ids, "run `make i18n-update`"
+    for message in messages:
+        assert "fuzzy" not in message.flags, source(message)
+        for text in translations(message):
+            assert text.strip(), f"{language}: untranslated: {source(message)!r}"
+            assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(source(message))), (
+                f"{language}: placeholders or tags differ in {source(message)!r}"
+            )
+
+
+def test_kazakh_has_kazakh_letters_and_russian_has_none() -> None:
+    for message in load("kk"):
+        if message.id:
+            for text in translations(message):
+                assert KAZAKH_LETTERS & set(text), f"kk looks untranslated: {text!r}"
+    for message in load("ru"):
+        if message.id:
+            for text in translations(message):
+                assert not KAZAKH_LETTERS & set(text), f"ru has Kazakh letters: {text!r}"
+
+
+def test_plural_forms_match_the_language() -> None:
+    assert load("kk").num_plurals == 2
+    assert load("ru").num_plurals == 3
+
+
+def test_code_strings_are_all_in_the_template(tmp_path: Path, template_ids: set[str]) -> None:
+    """The committed template is up to date with the code (`make i18n-extract`)."""
+    pot = tmp_path / "fresh.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "--input-dirs=bot",
+         "--keywords=__ N_", "--no-location", "-o", str(pot), "--quiet"],
+        check=True,
+    )
+    with pot.open("rb") as file:
+        fresh = {source(m) for m in read_po(file) if m.id}
+    assert fresh == template_ids
+
+
+def test_catalogues_compile_with_check(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "compile", "-d", str(LOCALES_DIR),
+         "-D", "messages", "--check", "--statistics"],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "fuzzy" not in result.stderr.lower()
+    assert len(catalog_paths()) == 2
+    compile_catalogs(force=True)
+    for po in catalog_paths():
+        assert po.with_suffix(".mo").stat().st_size > 1000
+
+
+def test_a_fuzzy_catalogue_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "ru" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    text = (LOCALES_DIR / "ru" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+    (target / "messages.po").write_text("#, fuzzy\n" + text, encoding="utf-8")
+    with pytest.raises(CatalogError, match="fuzzy"):
+        compile_catalogs(tmp_path, force=True)

@@ -1,0 +1,103 @@
+"""LearningService: quiz attempts, idempotent answers, first-attempt bookkeeping, votes."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.db import Database
+from bot.domain import Language, Role
+from bot.services.content import Library
+from bot.services.learning import LearningService, QuizResult, QuizStep, UnknownContentError
+from bot.services.users import UserService
+
+
+@pytest.fixture
+async def teen(users: UserService) -> int:
+    await users.choose_language(10, Language.RU)
+    await users.set_role(10, Role.TEEN)
+    await users.finish_onboarding(10, subscribed=False)
+    return 10
+
+
+async def play(learning: LearningService, chat_id: int, quiz_id: str,
+               right: bool) -> QuizResult:
+    step: QuizStep | QuizResult | None = await learning.start_quiz(chat_id, quiz_id)
+    number = 0
+    while isinstance(step, QuizStep):
+        poll_id = f"{quiz_id}-{step.attempt_id}-{step.question_index}"
+        await learning.register_poll(poll_id, step)
+        question = step.quiz.questions[step.question_index]
+        wrong = (question.correct + 1) % len(question.options)
+        step = await learning.answer(poll_id, chat_id, [question.correct if right else wrong])
+        number += 1
+    assert isinstance(step, QuizResult)
+    return step
+
+
+async def test_a_perfect_first_attempt(learning: LearningService, teen: int,
+                                       library: Library) -> None:
+    result = await play(learning, teen, "recruitment", right=True)
+    quiz = library.quiz("recruitment")
+    assert quiz is not None
+    assert (result.score, result.total) == (len(quiz.questions), len(quiz.questions))
+    assert result.is_first_attempt and result.wrong_topics == ()
+
+
+async def test_wrong_answers_link_their_topics_and_retake_is_not_first(
+    learning: LearningService, teen: int, library: Library
+) -> None:
+    first = await play(learning, teen, "myths", right=False)
+    quiz = library.quiz("myths")
+    assert quiz is not None
+    assert first.score == 0
+    assert set(first.wrong_topics) == {q.topic for q in quiz.questions}
+    second = await play(learning, teen, "myths", right=True)
+    assert not second.is_first_attempt
+    progress = (await learning.progress(teen))["myths"]
+    assert (progress.best, progress.latest, progress.completed_attempts) == (
+        len(quiz.questions), len(quiz.questions), 2
+    )
+
+
+async def test_answering_twice_or_an_unknown_poll_changes_nothing(
+    learning: LearningService, teen: int
+) -> None:
+    step = await learning.start_quiz(teen, "recruitment")
+    await learning.register_poll("p0", step)
+    correct = step.quiz.questions[0].correct
+    assert isinstance(await learning.answer("p0", teen, [correct]), QuizStep)
+    assert await learning.answer("p0", teen, [correct]) is None
+    assert await learning.answer("never-sent", teen, [0]) is None
+    assert await learning.answer("p0", 999, [0]) is None  # someone else's poll
+    assert await learning.answer("p0", teen, []) is None  # a retracted vote
+
+
+async def test_an_older_poll_answered_late_does_not_send_a_question_twice(
+    learning: LearningService, teen: int
+) -> None:
+    step = await learning.start_quiz(teen, "recruitment")
+    await learning.register_poll("a", step)
+    nxt = await learning.answer("a", teen, [0])
+    assert isinstance(nxt, QuizStep) and nxt.question_index == 1
+    await learning.register_poll("b", nxt)
+    # Question 2 was sent; answering question 1 again is ignored.
+    assert await learning.answer("a", teen, [1]) is None
+
+
+async def test_votes_and_opens(learning: LearningService, users: UserService, teen: int,
+                               db: Database) -> None:
+    profile = await users.get(teen)
+    assert profile is not None
+    await learning.open_topic("easy_money", profile)
+    await learning.open_topic("easy_money", profile)
+    await learning.vote(teen, "easy_money", useful=False)
+    await learning.vote(teen, "easy_money", useful=True)
+    async with db.transaction() as conn:
+        async with conn.execute("SELECT opens, role FROM topic_opens") as cur:
+            rows = [tuple(r) async for r in cur]
+        async with conn.execute("SELECT chat_id, useful FROM topic_votes") as cur:
+            votes = [tuple(r) async for r in cur]
+    assert rows == [(2, "teen")]
+    assert votes == [(teen, 1)]
+    with pytest.raises(UnknownContentError):
+        await learning.vote(teen, "no_such_topic", useful=True)
