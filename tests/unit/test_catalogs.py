@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -73,26 +75,35 @@ def test_code_strings_are_all_in_the_template(tmp_path: Path, template_ids: set[
     pot = tmp_path / "fresh.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "--input-dirs=bot",
-         "--keywords=__ N_", "--no-location", "-o", str(pot), "--quiet"],
-        check=True,
+         "--keywords=__ N_", "--no-location", "-o", str(pot)],
+        check=True, capture_output=True,
     )
     with pot.open("rb") as file:
         fresh = {source(m) for m in read_po(file) if m.id}
     assert fresh == template_ids
 
 
-def test_catalogues_compile_with_check(tmp_path: Path) -> None:
+def test_catalogues_compile(tmp_path: Path) -> None:
+    """pybabel compiles every catalogue. It skips a fuzzy one with exit status 0 and no .mo,
+    so the test looks for the files, and runs gettext's `msgfmt --check` where installed."""
+    shutil.copytree(LOCALES_DIR, tmp_path / "locales")
     result = subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "compile", "-d", str(LOCALES_DIR),
-         "-D", "messages", "--check", "--statistics"],
+        [sys.executable, "-m", "babel.messages.frontend", "compile", "-d",
+         str(tmp_path / "locales"), "-D", "messages", "--statistics"],
         capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "fuzzy" not in result.stderr.lower()
-    assert len(catalog_paths()) == 2
-    compile_catalogs(force=True)
-    for po in catalog_paths():
-        assert po.with_suffix(".mo").stat().st_size > 1000
+    for language in ("kk", "ru"):
+        mo = tmp_path / "locales" / language / "LC_MESSAGES" / "messages.mo"
+        assert mo.exists() and mo.stat().st_size > 1000, f"{language}: no .mo was written"
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is not None:
+        for po in catalog_paths():
+            check = subprocess.run(
+                [msgfmt, "--check", "-o", os.devnull, str(po)], capture_output=True, text=True,
+                check=False,
+            )
+            assert check.returncode == 0, check.stderr
 
 
 def test_a_fuzzy_catalogue_is_refused(tmp_path: Path) -> None:
