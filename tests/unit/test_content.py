@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import BaseModel
 
 from bot.__main__ import main
 from bot.paths import CONTENT_DIR
@@ -24,7 +25,7 @@ def localized_texts(node: object, path: str = "") -> Iterator[tuple[str, Localiz
     elif isinstance(node, tuple):
         for index, item in enumerate(node):
             yield from localized_texts(item, f"{path}[{index}]")
-    elif hasattr(node, "model_fields"):
+    elif isinstance(node, BaseModel):
         for name in type(node).model_fields:
             yield from localized_texts(getattr(node, name), f"{path}.{name}")
 
