@@ -26,14 +26,20 @@ from bot.middlewares import (
     ThrottlingMiddleware,
 )
 from bot.middlewares.throttling import FloodGate
+from bot.scheduler import create_scheduler
 from bot.services.content import Library, load_library
+from bot.services.drafts import DraftStore
 from bot.services.learning import LearningService
+from bot.services.limits import DailyQuota, SlidingLimit
+from bot.services.roles import RoleService
+from bot.services.tips import TipService
 from bot.services.users import UserService
 
 logger = logging.getLogger(__name__)
 
 # How long shutdown waits for updates being handled before closing the database.
 SHUTDOWN_GRACE_SECONDS = 10.0
+RECEIPT_GUESSES_PER_HOUR = 5
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -46,12 +52,15 @@ def create_bot(settings: Settings) -> Bot:
 
 
 def create_dispatcher(
-    settings: Settings, db: Database, library: Library, i18n: I18n
+    settings: Settings, db: Database, library: Library, i18n: I18n, drafts: DraftStore
 ) -> tuple[Dispatcher, InFlightMiddleware]:
     tz = settings.tz
 
     def today() -> dt.date:
         return dt.datetime.now(tz).date()
+
+    def now() -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
 
     users = UserService(db, today, library.region_codes)
     # MemoryStorage on purpose: conversation state holds drafts that must not outlive the
@@ -63,15 +72,23 @@ def create_dispatcher(
         library=library,
         users=users,
         learning=LearningService(db, library, today),
+        tips=TipService(db, now),
+        roles=RoleService(db, settings.admin_ids),
+        drafts=drafts,
+        quota=DailyQuota(settings.tips_per_day, today),
+        # Receipt guesses per chat: the code has 80 random bits; this only stops pestering.
+        receipt_guesses=SlidingLimit(RECEIPT_GUESSES_PER_HOUR, 3600),
         features=MENU_FEATURES,
         i18n=i18n,
     )
     in_flight = InFlightMiddleware()
     dp.update.outer_middleware(in_flight)
     dp.update.outer_middleware(ProfileMiddleware(users))
-    dp.update.outer_middleware(LocaleMiddleware(i18n))
+    dp.update.outer_middleware(
+        LocaleMiddleware(i18n, settings.moderator_chat_id, settings.moderator_language)
+    )
     dp.update.outer_middleware(ThrottlingMiddleware(FloodGate(settings.flood_limit)))
-    dp.include_routers(*build_routers())
+    dp.include_routers(*build_routers(settings.moderator_chat_id))
     return dp, in_flight
 
 
@@ -84,17 +101,25 @@ class Application:
         self.i18n = create_i18n()
         self.db = Database(settings.database_path)
         self.bot = create_bot(settings)
+        self.drafts = DraftStore()
         self.dispatcher, self._in_flight = create_dispatcher(
-            settings, self.db, self.library, self.i18n
+            settings, self.db, self.library, self.i18n, self.drafts
         )
+        self.tips: TipService = self.dispatcher["tips"]
+        self.scheduler = create_scheduler(settings, self.tips, self.drafts)
         self.dispatcher.startup.register(self._on_startup)
         self.dispatcher.shutdown.register(self._on_shutdown)
 
     async def _on_startup(self, **_: Any) -> None:
         await register_commands(self.bot, self.i18n)
+        self.scheduler.start()
+        if self.settings.moderator_chat_id is None:
+            logger.warning("MODERATOR_CHAT_ID is not set: new tips wait in /tips only")
         logger.info("Qorgan is running")
 
     async def _on_shutdown(self, **_: Any) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         if not await self._in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
             logger.warning("Stopping with %d updates still being handled", self._in_flight.count)
 

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.domain import Language
+
 TELEGRAM_API_URL = "https://api.telegram.org"
 
 # What each setting expects, in the words shown to an operator when it is wrong.
@@ -22,6 +24,8 @@ EXPECTATIONS = {
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
     "TIPS_PER_DAY": "a whole number from 1 to 100",
     "FLOOD_LIMIT": "a whole number of updates per second from 1 to 100",
+    "MODERATOR_LANGUAGE": "kk or ru",
+    "RETENTION_DAYS": "a whole number of days from 1 to 3650",
 }
 
 
@@ -39,6 +43,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     tips_per_day: int = Field(default=5, ge=1, le=100)
     flood_limit: int = Field(default=5, ge=1, le=100)
+    # The moderators' chat always gets one language, so a tip never reveals its reporter's.
+    moderator_language: Language = Language.RU
+    retention_days: int = Field(default=90, ge=1, le=3650)
 
     @field_validator("bot_token")
     @classmethod

@@ -5,6 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def parse_enum(kind: type[E], value: str) -> E | None:
+    """The member with this value, or None (Python 3.11's `in` raises for non-members)."""
+    try:
+        return kind(value)
+    except ValueError:
+        return None
 
 
 class Language(StrEnum):
@@ -29,3 +40,115 @@ class Profile:
     subscribed: bool
     onboarded: bool
     created_on: dt.date
+
+
+class TipCategory(StrEnum):
+    CHANNEL = "channel"  # a Telegram channel, bot or chat selling drugs
+    WEBSITE = "website"  # a website or another social network
+    WALL_ADVERT = "wall_advert"  # an advert on a wall, graffiti or a QR code
+    STASH = "stash"  # a stash location ("закладка")
+    RECRUITING = "recruiting"  # someone recruiting teenagers
+    OTHER = "other"
+
+    @property
+    def is_online(self) -> bool:
+        return self in {TipCategory.CHANNEL, TipCategory.WEBSITE}
+
+    @property
+    def is_in_the_street(self) -> bool:
+        return self in {TipCategory.WALL_ADVERT, TipCategory.STASH}
+
+
+class TipStatus(StrEnum):
+    NEW = "new"
+    IN_REVIEW = "in_review"
+    CONFIRMED = "confirmed"
+    POLICE = "police"  # passed to the police
+    BLOCKING = "blocking"  # sent for blocking
+    PAINTED = "painted"  # painted over (wall adverts, by volunteers)
+    CLOSED = "closed"
+    REJECTED = "rejected"  # not relevant, spam
+    DUPLICATE = "duplicate"  # of another tip about the same place
+
+    @property
+    def is_unresolved(self) -> bool:
+        return self in {TipStatus.NEW, TipStatus.IN_REVIEW, TipStatus.CONFIRMED}
+
+    @property
+    def is_final(self) -> bool:
+        return self in {TipStatus.CLOSED, TipStatus.REJECTED, TipStatus.DUPLICATE}
+
+
+# Which status may follow which. Final statuses can be reopened for review.
+TIP_TRANSITIONS: dict[TipStatus, tuple[TipStatus, ...]] = {
+    TipStatus.NEW: (
+        TipStatus.IN_REVIEW,
+        TipStatus.CONFIRMED,
+        TipStatus.REJECTED,
+        TipStatus.DUPLICATE,
+    ),
+    TipStatus.IN_REVIEW: (
+        TipStatus.CONFIRMED,
+        TipStatus.REJECTED,
+        TipStatus.DUPLICATE,
+        TipStatus.CLOSED,
+    ),
+    TipStatus.CONFIRMED: (
+        TipStatus.POLICE,
+        TipStatus.BLOCKING,
+        TipStatus.PAINTED,
+        TipStatus.CLOSED,
+    ),
+    TipStatus.POLICE: (TipStatus.CLOSED,),
+    TipStatus.BLOCKING: (TipStatus.CLOSED,),
+    TipStatus.PAINTED: (TipStatus.CLOSED,),
+    TipStatus.CLOSED: (TipStatus.IN_REVIEW,),
+    TipStatus.REJECTED: (TipStatus.IN_REVIEW,),
+    TipStatus.DUPLICATE: (TipStatus.IN_REVIEW,),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TipDraftData:
+    """What a reporter submits; it carries nothing about the reporter."""
+
+    category: TipCategory
+    place_label: str | None = None
+    place_key: str | None = None
+    region: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    description: str | None = None
+    photo_file_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Tip:
+    id: int
+    category: TipCategory
+    place_key: str | None
+    place_label: str | None
+    region: str | None
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    description: str | None
+    status: TipStatus
+    duplicate_of: int | None
+    public_reply: str | None
+    created_at: dt.datetime
+    first_action_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    purged: bool
+    photo_file_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceGroup:
+    """All tips about one place: how often and when it was reported."""
+
+    size: int
+    first_reported: dt.datetime
+    last_reported: dt.datetime
+    first_tip_id: int

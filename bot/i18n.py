@@ -6,6 +6,8 @@ start-up when missing or older than their `.po` (and at image build time in Dock
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
@@ -58,6 +60,13 @@ def language_from_telegram(language_code: str | None) -> Language:
     if language_code and language_code.lower().split("-")[0] == "kk":
         return Language.KK
     return Language.RU
+
+
+@contextmanager
+def speaking(i18n: I18n, locale: str) -> Iterator[None]:
+    """Translate in `locale` outside a handler's own context (error handlers, jobs)."""
+    with i18n.context(), i18n.use_locale(locale):
+        yield
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name

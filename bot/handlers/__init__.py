@@ -1,7 +1,8 @@
-"""Composes the feature routers in a deliberate order, scoped by chat type.
+"""Composes the feature routers in a deliberate order, scoped by chat type and role.
 
-Order matters: onboarding and commands before features, the fallback router last, so that it
-only sees what nothing else handled.
+Order matters: moderation before everything (it only passes moderators), onboarding and
+commands before features, the fallback router last, so that it only sees what nothing else
+handled.
 """
 
 from __future__ import annotations
@@ -9,21 +10,27 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.enums import ChatType
 
-from bot.filters import Onboarded
+from bot.filters import IsModerator, Onboarded
 from bot.handlers import (
+    about,
     cancel,
     errors,
+    export,
     fallback,
     groups,
     helplines,
     learn,
     membership,
     menu,
+    moderation,
     onboarding,
-    privacy,
     profile,
     quiz,
+    receipt_status,
+    report,
+    report_input,
     settings,
+    tip_queue,
 )
 from bot.keyboards.callbacks import Screen
 
@@ -31,10 +38,27 @@ from bot.keyboards.callbacks import Screen
 MENU_FEATURES: tuple[Screen, ...] = (
     Screen.LEARN,
     Screen.QUIZ,
+    Screen.REPORT,
     Screen.HELP,
     Screen.SETTINGS,
     Screen.PRIVACY,
 )
+
+
+def _moderation_router(moderator_chat_id: int | None) -> Router:
+    """Moderators act in their private chat with the bot or in the moderators' chat."""
+    moderation_router = Router(name="moderation")
+    private_chat = F.chat.type == ChatType.PRIVATE
+    in_moderators_chat = F.chat.id == moderator_chat_id
+    moderation_router.message.filter(private_chat | in_moderators_chat, IsModerator())
+    moderation_router.callback_query.filter(
+        (F.message.chat.type == ChatType.PRIVATE) | (F.message.chat.id == moderator_chat_id),
+        IsModerator(),
+    )
+    moderation_router.include_routers(
+        moderation.create_router(), tip_queue.create_router(), export.create_router()
+    )
+    return moderation_router
 
 
 def _private_router() -> Router:
@@ -42,12 +66,14 @@ def _private_router() -> Router:
     private.message.filter(F.chat.type == ChatType.PRIVATE)
     private.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
 
-    # Open to everyone, onboarded or not.
+    # Open to everyone, onboarded or not: an anonymous report needs no profile.
     private.include_routers(
         onboarding.create_router(),
         cancel.create_router(),
-        privacy.create_router(),
+        about.create_router(),
         profile.create_router(),
+        receipt_status.create_router(),
+        report.create_router(),
     )
 
     # Features need a finished profile; others fall through to the fallback (onboarding).
@@ -63,6 +89,8 @@ def _private_router() -> Router:
     )
     private.include_router(features)
 
+    # Text and photos typed into the report form, after the commands had their chance.
+    private.include_router(report_input.create_router())
     private.include_router(fallback.create_router())
     return private
 
@@ -74,12 +102,13 @@ def _group_router() -> Router:
     return group
 
 
-def build_routers() -> list[Router]:
+def build_routers(moderator_chat_id: int | None) -> list[Router]:
     """Fresh routers for one dispatcher (a router can belong to only one, and tests build
     several), which is why each module offers `create_router()` instead of a module global."""
     return [
         errors.create_router(),
         membership.create_router(),
+        _moderation_router(moderator_chat_id),
         _private_router(),
         _group_router(),
     ]

@@ -1,15 +1,48 @@
-"""/privacy: what the bot stores and what it never stores, in plain words."""
+"""/help and /privacy: what the bot does, what it stores and what it never stores; open to
+everyone, before onboarding too."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.handlers.common import show
+from bot.domain import Profile
+from bot.handlers.common import show, show_menu
 from bot.keyboards.callbacks import OpenScreen, Screen
 from bot.keyboards.common import only_menu_button
+
+
+def help_text() -> str:
+    return "\n".join(
+        (
+            _(
+                "I'm Qorgan, a bot about staying safe from drugs, "
+                "for teenagers, parents and teachers."
+            ),
+            "",
+            _("/start: main menu"),
+            _("/help: this message"),
+            _("/settings: language, who you are, region, campaign messages"),
+            _("/language: change the language"),
+            _("/privacy: what I store and what I never store"),
+            _("/stop: stop campaign messages"),
+            _("/cancel: leave what you are doing"),
+            "",
+            _("If you are in danger right now, call 112."),
+        )
+    )
+
+
+async def help_command(
+    message: Message, profile: Profile | None, features: Sequence[Screen]
+) -> None:
+    await message.answer(help_text())
+    if profile is not None and profile.onboarded:
+        await show_menu(message, features)
 
 
 def privacy_text() -> str:
@@ -46,6 +79,7 @@ async def privacy_button(callback: CallbackQuery) -> None:
 
 def create_router() -> Router:
     router = Router(name=__name__)
+    router.message.register(help_command, Command("help"))
     router.message.register(privacy_command, Command("privacy"))
     router.callback_query.register(privacy_button, OpenScreen.filter(F.screen == Screen.PRIVACY))
     return router

@@ -13,13 +13,19 @@ from aiogram.utils.i18n import gettext as _
 from bot.domain import Profile
 from bot.handlers.common import show_menu
 from bot.keyboards.callbacks import Screen
+from bot.services.drafts import DraftStore
 
 
 async def cancel_command(
-    message: Message, state: FSMContext, profile: Profile | None, features: Sequence[Screen]
+    message: Message,
+    state: FSMContext,
+    profile: Profile | None,
+    features: Sequence[Screen],
+    drafts: DraftStore,
 ) -> None:
     had_flow = await state.get_state() is not None
     await state.clear()
+    drafts.discard(message.chat.id)
     await message.answer(_("Cancelled.") if had_flow else _("There is nothing to cancel."))
     if profile is not None and profile.onboarded:
         await show_menu(message, features)

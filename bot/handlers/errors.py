@@ -14,7 +14,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Profile
-from bot.i18n import language_from_telegram
+from bot.i18n import language_from_telegram, speaking
 from bot.services.learning import UnknownContentError
 from bot.services.users import InvalidChoiceError, UnknownUserError, UserService
 
@@ -36,12 +36,12 @@ async def _reply(update: Update, text: str) -> None:
 
 
 async def stale_choice(event: ErrorEvent, i18n: I18n, **data: Any) -> None:
-    with i18n.use_locale(_locale(data.get("profile"), data.get("event_from_user"))):
+    with speaking(i18n, _locale(data.get("profile"), data.get("event_from_user"))):
         await _reply(event.update, _("This button is out of date. Send /start to open the menu."))
 
 
 async def unknown_user(event: ErrorEvent, i18n: I18n, **data: Any) -> None:
-    with i18n.use_locale(_locale(data.get("profile"), data.get("event_from_user"))):
+    with speaking(i18n, _locale(data.get("profile"), data.get("event_from_user"))):
         await _reply(event.update, _("Let's start from the beginning: send /start."))
 
 
@@ -56,7 +56,7 @@ async def unreachable_user(event: ErrorEvent, users: UserService, **data: Any) -
 async def unexpected_error(event: ErrorEvent, i18n: I18n, **data: Any) -> None:
     # The update id, not the user: log lines must not tie anyone to what they did.
     logger.error("Update %s failed", event.update.update_id, exc_info=event.exception)
-    with i18n.use_locale(_locale(data.get("profile"), data.get("event_from_user"))):
+    with speaking(i18n, _locale(data.get("profile"), data.get("event_from_user"))):
         try:
             await _reply(
                 event.update,

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
-from bot.domain import Language, Role
+from bot.domain import Language, Role, TipCategory, TipStatus
 
 
 class Screen(StrEnum):
@@ -92,3 +92,79 @@ class QuizList(CallbackData, prefix="ql1"):
 
 class StartQuiz(CallbackData, prefix="qs1"):
     quiz: str
+
+
+class ReportStep(StrEnum):
+    CATEGORY = "category"
+    PLACE = "place"
+    DESCRIPTION = "description"
+    PHOTOS = "photos"
+
+
+class ReportAction(StrEnum):
+    SKIP = "skip"  # leave the current optional step empty
+    DONE = "done"  # finish adding photos
+    REVIEW = "review"
+    EDIT = "edit"
+    SEND = "send"
+    CANCEL = "cancel"
+    REGION = "region"  # change the region of a place in the street
+
+
+class ReportCategory(CallbackData, prefix="rc1"):
+    category: TipCategory
+
+
+class ReportButton(CallbackData, prefix="ra1"):
+    action: ReportAction
+
+
+class ReportEdit(CallbackData, prefix="re1"):
+    step: ReportStep
+
+
+class ReportRegion(CallbackData, prefix="rg1"):
+    code: str
+
+
+class TipOpen(CallbackData, prefix="mo1"):
+    tip: int
+
+
+class TipSetStatus(CallbackData, prefix="ms1"):
+    tip: int
+    status: TipStatus
+
+
+class TipInputKind(StrEnum):
+    NOTE = "note"
+    REPLY = "reply"
+
+
+class TipAskInput(CallbackData, prefix="mi1"):
+    tip: int
+    kind: TipInputKind
+
+
+class TipQueue(CallbackData, prefix="mq1"):
+    """The /tips queue; empty strings mean "any"."""
+
+    status: str = ""
+    category: str = ""
+    region: str = ""
+    page: int = 0
+
+
+class QueueFilterField(StrEnum):
+    STATUS = "s"
+    CATEGORY = "c"
+    REGION = "r"
+
+
+class TipQueueFilter(CallbackData, prefix="mf1"):
+    """Show the choices for one filter of the queue, keeping the others."""
+
+    field: QueueFilterField
+    status: str = ""
+    category: str = ""
+    region: str = ""

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram.types import TelegramObject, User
-from aiogram.utils.i18n import I18nMiddleware
+from aiogram.types import Chat, TelegramObject, User
+from aiogram.utils.i18n import I18n, I18nMiddleware
 
-from bot.domain import Profile
+from bot.domain import Language, Profile
 from bot.i18n import language_from_telegram
 
 
 class LocaleMiddleware(I18nMiddleware):
+    def __init__(
+        self, i18n: I18n, moderator_chat_id: int | None, moderator_language: Language
+    ) -> None:
+        super().__init__(i18n)
+        self._moderator_chat_id = moderator_chat_id
+        self._moderator_language = moderator_language
+
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        chat: Chat | None = data.get("event_chat")
+        if chat is not None and chat.id == self._moderator_chat_id:
+            # One language for the shared moderators' chat, whoever presses a button.
+            return self._moderator_language.value
         profile: Profile | None = data.get("profile")
         if profile is not None:
             return profile.language.value

@@ -7,7 +7,6 @@ limits without identity), and a restart forgiving a flood is harmless.
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,46 +14,27 @@ from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from aiogram.utils.i18n import gettext as _
 
+from bot.services.limits import SlidingLimit
+
 WINDOW_SECONDS = 1.0
-# Forget idle users once the table grows past this, so memory stays bounded under a crowd.
-PRUNE_THRESHOLD = 10_000
 
 
 class FloodGate:
-    """A sliding one-second window per user; pure logic, so it is tested with a fake clock."""
+    """A one-second sliding window per user that warns once per flood."""
 
     def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = limit
-        self._clock = clock
-        self._recent: dict[int, deque[float]] = {}
+        self._window = SlidingLimit(limit, WINDOW_SECONDS, clock)
         self._warned: set[int] = set()
 
     def admit(self, user_id: int) -> tuple[bool, bool]:
         """Return (allowed, warn): warn is True once per flood, for the first dropped update."""
-        now = self._clock()
-        if len(self._recent) > PRUNE_THRESHOLD:
-            self._prune(now)
-        recent = self._recent.setdefault(user_id, deque())
-        while recent and now - recent[0] >= WINDOW_SECONDS:
-            recent.popleft()
-        if len(recent) < self.limit:
-            recent.append(now)
+        if self._window.allow(user_id):
             self._warned.discard(user_id)
             return True, False
         if user_id in self._warned:
             return False, False
         self._warned.add(user_id)
         return False, True
-
-    def _prune(self, now: float) -> None:
-        idle = [
-            uid
-            for uid, times in self._recent.items()
-            if not times or now - times[-1] >= WINDOW_SECONDS
-        ]
-        for uid in idle:
-            del self._recent[uid]
-            self._warned.discard(uid)
 
 
 class ThrottlingMiddleware(BaseMiddleware):

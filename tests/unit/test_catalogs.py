@@ -26,11 +26,12 @@ def load(language: str) -> Catalog:
 
 
 def translations(message: Message) -> list[str]:
-    return list(message.string) if isinstance(message.string, tuple) else [message.string]
+    strings = message.string if isinstance(message.string, (tuple, list)) else [message.string]
+    return [s or "" for s in strings]
 
 
 def source(message: Message) -> str:
-    return message.id[0] if isinstance(message.id, tuple) else message.id
+    return str(message.id[0] if isinstance(message.id, (tuple, list)) else message.id)
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +50,9 @@ def test_every_msgid_is_translated(language: str, template_ids: set[str]) -> Non
         assert "fuzzy" not in message.flags, source(message)
         for text in translations(message):
             assert text.strip(), f"{language}: untranslated: {source(message)!r}"
-            assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(source(message))), (
-                f"{language}: placeholders or tags differ in {source(message)!r}"
-            )
+            assert sorted(PLACEHOLDER.findall(text)) == sorted(
+                PLACEHOLDER.findall(source(message))
+            ), f"{language}: placeholders or tags differ in {source(message)!r}"
 
 
 def test_kazakh_has_kazakh_letters_and_russian_has_none() -> None:
@@ -74,9 +75,19 @@ def test_code_strings_are_all_in_the_template(tmp_path: Path, template_ids: set[
     """The committed template is up to date with the code (`make i18n-extract`)."""
     pot = tmp_path / "fresh.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "--input-dirs=bot",
-         "--keywords=__ N_", "--no-location", "-o", str(pot)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "--input-dirs=bot",
+            "--keywords=__ N_",
+            "--no-location",
+            "-o",
+            str(pot),
+        ],
+        check=True,
+        capture_output=True,
     )
     with pot.open("rb") as file:
         fresh = {source(m) for m in read_po(file) if m.id}
@@ -88,9 +99,20 @@ def test_catalogues_compile(tmp_path: Path) -> None:
     so the test looks for the files, and runs gettext's `msgfmt --check` where installed."""
     shutil.copytree(LOCALES_DIR, tmp_path / "locales")
     result = subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "compile", "-d",
-         str(tmp_path / "locales"), "-D", "messages", "--statistics"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "compile",
+            "-d",
+            str(tmp_path / "locales"),
+            "-D",
+            "messages",
+            "--statistics",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     for language in ("kk", "ru"):
@@ -100,7 +122,9 @@ def test_catalogues_compile(tmp_path: Path) -> None:
     if msgfmt is not None:
         for po in catalog_paths():
             check = subprocess.run(
-                [msgfmt, "--check", "-o", os.devnull, str(po)], capture_output=True, text=True,
+                [msgfmt, "--check", "-o", os.devnull, str(po)],
+                capture_output=True,
+                text=True,
                 check=False,
             )
             assert check.returncode == 0, check.stderr

@@ -11,8 +11,17 @@ from bot.config import SettingsError, load_settings
 from bot.db.migrations import discover
 
 ENV_NAMES = (
-    "BOT_TOKEN", "BOT_API_URL", "DATABASE_PATH", "ADMIN_IDS", "MODERATOR_CHAT_ID", "TIMEZONE",
-    "LOG_LEVEL", "TIPS_PER_DAY", "FLOOD_LIMIT",
+    "BOT_TOKEN",
+    "BOT_API_URL",
+    "DATABASE_PATH",
+    "ADMIN_IDS",
+    "MODERATOR_CHAT_ID",
+    "TIMEZONE",
+    "LOG_LEVEL",
+    "TIPS_PER_DAY",
+    "FLOOD_LIMIT",
+    "MODERATOR_LANGUAGE",
+    "RETENTION_DAYS",
 )
 
 
@@ -63,7 +72,9 @@ def test_env_file_is_read(tmp_path: Path) -> None:
         ("TIPS_PER_DAY", "0"),
     ],
 )
-def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+def test_bad_value_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=f"^{name} is invalid: expected"):
         load_settings()
@@ -85,8 +96,9 @@ def test_missing_token_gives_one_line_and_exit_2(capsys: pytest.CaptureFixture[s
     assert err.count("\n") == 1 and "BOT_TOKEN" in err
 
 
-def test_migrate_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_migrate_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "sub" / "bot.sqlite3"))
     assert main(["migrate"]) == 0
     assert f"Applied {len(discover())} migration(s)" in capsys.readouterr().out

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from bot.__main__ import main
 from bot.paths import CONTENT_DIR
 from bot.services.content import ContentError, Library, load_library
-from bot.services.content.models import Localized
+from bot.services.content.models import Contact, Localized, Quiz, Topic
 
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 
@@ -69,7 +69,12 @@ def test_every_card_and_question_fits_telegram(library: Library) -> None:
 
 
 def test_every_item_cites_sources(library: Library) -> None:
-    for item in (*library.topics, *library.quizzes, *library.help.contacts):
+    items: list[Topic | Quiz | Contact] = [
+        *library.topics,
+        *library.quizzes,
+        *library.help.contacts,
+    ]
+    for item in items:
         assert item.sources and all(source.strip() for source in item.sources), item.id
 
 
@@ -105,7 +110,11 @@ def test_empty_text_is_rejected(content_copy: Path) -> None:
 
 
 def test_over_long_card_is_rejected(content_copy: Path) -> None:
-    edit(content_copy, "topics.yaml", lambda d: d["topics"][2]["cards"][0]["text"].update(ru="а" * 901))
+    edit(
+        content_copy,
+        "topics.yaml",
+        lambda d: d["topics"][2]["cards"][0]["text"].update(ru="а" * 901),
+    )
     assert "limit is 900" in broken(content_copy)
 
 
@@ -114,6 +123,7 @@ def test_poll_limits_are_enforced(content_copy: Path) -> None:
         question = data["quizzes"][0]["questions"][0]
         question["options"][0]["kk"] = "ә" * 101
         question["explanation"]["ru"] = "строка\nещё\nи ещё\nи ещё одна"
+
     edit(content_copy, "quizzes.yaml", too_long)
     message = broken(content_copy)
     assert "options[0].kk" in message and "limit is 100" in message
@@ -121,7 +131,9 @@ def test_poll_limits_are_enforced(content_copy: Path) -> None:
 
 
 def test_reference_to_a_missing_topic_is_rejected(content_copy: Path) -> None:
-    edit(content_copy, "quizzes.yaml", lambda d: d["quizzes"][0]["questions"][0].update(topic="nope"))
+    edit(
+        content_copy, "quizzes.yaml", lambda d: d["quizzes"][0]["questions"][0].update(topic="nope")
+    )
     assert "topic 'nope' does not exist" in broken(content_copy)
 
 
@@ -142,8 +154,6 @@ def test_content_check_command_fails_on_errors(
 ) -> None:
     edit(content_copy, "topics.yaml", lambda d: d["topics"][0].update(quiz="missing_quiz"))
     monkeypatch.setattr("bot.services.content.loader.CONTENT_DIR", content_copy)
-    monkeypatch.setattr(
-        "bot.__main__.load_library", lambda: load_library(content_copy)
-    )
+    monkeypatch.setattr("bot.__main__.load_library", lambda: load_library(content_copy))
     assert main(["content", "check"]) == 1
     assert "missing_quiz" in capsys.readouterr().err

@@ -19,8 +19,7 @@ async def teen(users: UserService) -> int:
     return 10
 
 
-async def play(learning: LearningService, chat_id: int, quiz_id: str,
-               right: bool) -> QuizResult:
+async def play(learning: LearningService, chat_id: int, quiz_id: str, right: bool) -> QuizResult:
     step: QuizStep | QuizResult | None = await learning.start_quiz(chat_id, quiz_id)
     number = 0
     while isinstance(step, QuizStep):
@@ -34,8 +33,9 @@ async def play(learning: LearningService, chat_id: int, quiz_id: str,
     return step
 
 
-async def test_a_perfect_first_attempt(learning: LearningService, teen: int,
-                                       library: Library) -> None:
+async def test_a_perfect_first_attempt(
+    learning: LearningService, teen: int, library: Library
+) -> None:
     result = await play(learning, teen, "recruitment", right=True)
     quiz = library.quiz("recruitment")
     assert quiz is not None
@@ -55,7 +55,9 @@ async def test_wrong_answers_link_their_topics_and_retake_is_not_first(
     assert not second.is_first_attempt
     progress = (await learning.progress(teen))["myths"]
     assert (progress.best, progress.latest, progress.completed_attempts) == (
-        len(quiz.questions), len(quiz.questions), 2
+        len(quiz.questions),
+        len(quiz.questions),
+        2,
     )
 
 
@@ -84,8 +86,9 @@ async def test_an_older_poll_answered_late_does_not_send_a_question_twice(
     assert await learning.answer("a", teen, [1]) is None
 
 
-async def test_votes_and_opens(learning: LearningService, users: UserService, teen: int,
-                               db: Database) -> None:
+async def test_votes_and_opens(
+    learning: LearningService, users: UserService, teen: int, db: Database
+) -> None:
     profile = await users.get(teen)
     assert profile is not None
     await learning.open_topic("easy_money", profile)

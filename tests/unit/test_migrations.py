@@ -52,7 +52,12 @@ async def test_pragmas_are_set_on_every_connection(tmp_path: Path) -> None:
                 values[pragma] = row[0]
     finally:
         await conn.close()
-    assert values == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000, "synchronous": 1}
+    assert values == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "busy_timeout": 5000,
+        "synchronous": 1,
+    }
 
 
 async def test_failing_migration_leaves_database_as_it_was(tmp_path: Path) -> None:
@@ -65,7 +70,7 @@ async def test_failing_migration_leaves_database_as_it_was(tmp_path: Path) -> No
     (directory / "0003_later.sql").write_text("CREATE TABLE c (x INTEGER);")
     conn = await connect(tmp_path / "db.sqlite3")
     try:
-        with pytest.raises(MigrationError, match="0002_bad.sql"):
+        with pytest.raises(MigrationError, match=r"0002_bad\.sql"):
             await migrate(conn, directory)
         assert not conn.in_transaction
         async with conn.execute("SELECT COUNT(*) FROM a") as cur:
@@ -80,7 +85,7 @@ async def test_failing_migration_leaves_database_as_it_was(tmp_path: Path) -> No
 
 def test_badly_named_migration_is_rejected(tmp_path: Path) -> None:
     (tmp_path / "first.sql").write_text("SELECT 1;")
-    with pytest.raises(MigrationError, match="first.sql"):
+    with pytest.raises(MigrationError, match=r"first\.sql"):
         discover(tmp_path)
 
 

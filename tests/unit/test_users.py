@@ -25,7 +25,13 @@ async def test_onboarding_stores_only_the_profile(users: UserService, db: Databa
         columns = {row[1] async for row in cursor}
     # DESIGN.md: no names, usernames, phone numbers or last-seen times.
     assert columns == {
-        "chat_id", "language", "role", "region", "subscribed", "onboarded", "created_on"
+        "chat_id",
+        "language",
+        "role",
+        "region",
+        "subscribed",
+        "onboarded",
+        "created_on",
     }
 
 
@@ -60,9 +66,13 @@ async def test_unsubscribe(users: UserService) -> None:
 
 async def test_failed_transaction_is_rolled_back(db: Database, users: UserService) -> None:
     await users.choose_language(1, Language.RU)
-    with pytest.raises(RuntimeError):
+
+    async def change_then_fail() -> None:
         async with db.transaction() as conn:
             await conn.execute("UPDATE users SET language = 'kk' WHERE chat_id = 1")
             raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await change_then_fail()
     profile = await users.get(1)
     assert profile is not None and profile.language is Language.RU

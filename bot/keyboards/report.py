@@ -1,0 +1,90 @@
+"""Keyboards of the anonymous report form."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain import Language, TipCategory
+from bot.keyboards.callbacks import (
+    NO_REGION,
+    ReportAction,
+    ReportButton,
+    ReportCategory,
+    ReportEdit,
+    ReportRegion,
+    ReportStep,
+)
+from bot.keyboards.labels import category_label
+from bot.services.content import Library
+
+
+def _button(text: str, action: ReportAction) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=ReportButton(action=action).pack())
+
+
+def cancel_row() -> list[InlineKeyboardButton]:
+    return [_button(_("❌ Cancel the report"), ReportAction.CANCEL)]
+
+
+def categories_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for category in TipCategory:
+        builder.button(
+            text=category_label(category), callback_data=ReportCategory(category=category)
+        )
+    builder.adjust(1)
+    builder.row(*cancel_row())
+    return builder.as_markup()
+
+
+def step_keyboard(*, can_skip: bool, change_region: bool = False) -> InlineKeyboardMarkup:
+    rows = []
+    if change_region:
+        rows.append([_button(_("🗺 Change the region"), ReportAction.REGION)])
+    if can_skip:
+        rows.append([_button(_("Skip ➡️"), ReportAction.SKIP)])
+    rows.append(cancel_row())
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def photos_keyboard(count: int) -> InlineKeyboardMarkup:
+    label = _("Done ➡️") if count else _("Skip ➡️")
+    action = ReportAction.DONE if count else ReportAction.SKIP
+    return InlineKeyboardMarkup(inline_keyboard=[[_button(label, action)], cancel_row()])
+
+
+def report_regions_keyboard(library: Library, language: Language) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for region in library.regions:
+        builder.button(text=region.name.get(language), callback_data=ReportRegion(code=region.code))
+    builder.button(text=_("I don't know"), callback_data=ReportRegion(code=NO_REGION))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def review_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("✅ Send"), ReportAction.SEND)],
+            [_button(_("✏️ Edit"), ReportAction.EDIT)],
+            cancel_row(),
+        ]
+    )
+
+
+def edit_keyboard(category: TipCategory) -> InlineKeyboardMarkup:
+    place = _("🔗 The link") if not category.is_in_the_street else _("📍 The place")
+    choices = [
+        (_("📂 What it is"), ReportStep.CATEGORY),
+        (place, ReportStep.PLACE),
+        (_("📝 The description"), ReportStep.DESCRIPTION),
+        (_("📷 The photos"), ReportStep.PHOTOS),
+    ]
+    builder = InlineKeyboardBuilder()
+    for text, step in choices:
+        builder.button(text=text, callback_data=ReportEdit(step=step))
+    builder.adjust(2)
+    builder.row(_button(_("⬅️ Back to the report"), ReportAction.REVIEW))
+    return builder.as_markup()

@@ -1,0 +1,73 @@
+"""Abuse limits kept in memory only (DESIGN.md: limits without identity).
+
+Nothing here is written anywhere, so a per-chat count can never be joined with a tip; a restart
+forgets the counts, which errs on the side of letting people report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import deque
+from collections.abc import Callable
+
+
+class DailyQuota:
+    """At most `limit` uses per key per calendar day (in the bot's time zone)."""
+
+    def __init__(self, limit: int, today: Callable[[], dt.date]) -> None:
+        self.limit = limit
+        self._today = today
+        self._day: dt.date | None = None
+        self._used: dict[int, int] = {}
+
+    def _roll(self) -> None:
+        day = self._today()
+        if day != self._day:
+            self._day, self._used = day, {}
+
+    def remaining(self, key: int) -> int:
+        self._roll()
+        return self.limit - self._used.get(key, 0)
+
+    def use(self, key: int) -> None:
+        self._roll()
+        self._used[key] = self._used.get(key, 0) + 1
+
+
+# Forget idle keys once a table grows past this, so memory stays bounded under a crowd.
+PRUNE_THRESHOLD = 10_000
+
+
+class SlidingLimit:
+    """At most `limit` attempts per key within `window` seconds (floods, receipt guesses)."""
+
+    def __init__(
+        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._attempts: dict[int, deque[float]] = {}
+
+    def allow(self, key: int) -> bool:
+        """Count an attempt; False (and not counted) when the key is over its limit."""
+        now = self._clock()
+        if len(self._attempts) > PRUNE_THRESHOLD:
+            self._prune(now)
+        attempts = self._attempts.setdefault(key, deque())
+        while attempts and now - attempts[0] >= self.window:
+            attempts.popleft()
+        if len(attempts) >= self.limit:
+            return False
+        attempts.append(now)
+        return True
+
+    def _prune(self, now: float) -> None:
+        idle = [
+            key
+            for key, times in self._attempts.items()
+            if not times or now - times[-1] >= self.window
+        ]
+        for key in idle:
+            del self._attempts[key]

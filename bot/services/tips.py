@@ -1,0 +1,166 @@
+"""Anonymous tips: submission with a receipt, the moderation queue, status, export, retention.
+
+Nothing here takes or returns anything about a reporter: `submit` receives only what the tip
+says, and the receipt code is the reporter's only way back to it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.db import Database
+from bot.db.repositories import audit, tips
+from bot.db.repositories.tips import QueueFilter, QueueRow
+from bot.domain import TIP_TRANSITIONS, PlaceGroup, Tip, TipDraftData, TipStatus
+from bot.services import receipts
+
+MAX_DESCRIPTION = 1500
+MAX_PHOTOS = 3
+MAX_NOTE = 1000
+
+
+class TipNotFoundError(LookupError):
+    pass
+
+
+class TransitionError(ValueError):
+    """That status cannot follow the current one (a stale button, or two moderators at once)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedTip:
+    tip: Tip
+    receipt_code: str  # shown to the reporter once, never stored
+
+
+@dataclass(frozen=True, slots=True)
+class TipView:
+    """A tip with its place group, as moderators see it."""
+
+    tip: Tip
+    group: PlaceGroup | None
+
+
+class TipService:
+    def __init__(self, db: Database, now: Callable[[], dt.datetime]) -> None:
+        self._db = db
+        self._now = now
+
+    async def submit(self, draft: TipDraftData) -> SubmittedTip:
+        code = receipts.new_code()
+        async with self._db.transaction() as conn:
+            tip_id = await tips.insert(conn, draft, receipts.hash_code(code), self._now())
+            tip = await tips.get(conn, tip_id)
+        assert tip is not None
+        return SubmittedTip(tip, code)
+
+    async def view(self, tip_id: int) -> TipView:
+        async with self._db.transaction() as conn:
+            tip = await tips.get(conn, tip_id)
+            if tip is None:
+                raise TipNotFoundError(tip_id)
+            group = await tips.place_group(conn, tip.place_key) if tip.place_key else None
+        return TipView(tip, group)
+
+    async def by_receipt(self, code: str) -> Tip | None:
+        if receipts.canonical(code) is None:
+            return None
+        async with self._db.transaction() as conn:
+            return await tips.get_by_receipt(conn, receipts.hash_code(code))
+
+    async def queue(
+        self, where: QueueFilter, page: int, page_size: int = 10
+    ) -> tuple[list[QueueRow], int]:
+        async with self._db.transaction() as conn:
+            return await tips.queue(conn, where, page_size, page * page_size)
+
+    async def change_status(self, tip_id: int, status: TipStatus, actor_id: int) -> TipView:
+        async with self._db.transaction() as conn:
+            tip = await tips.get(conn, tip_id)
+            if tip is None:
+                raise TipNotFoundError(tip_id)
+            if status not in TIP_TRANSITIONS[tip.status]:
+                raise TransitionError(f"{tip.status} -> {status}")
+            duplicate_of = None
+            if status is TipStatus.DUPLICATE:
+                group = await tips.place_group(conn, tip.place_key) if tip.place_key else None
+                if group is None or group.first_tip_id == tip.id:
+                    raise TransitionError("no earlier tip about this place")
+                duplicate_of = group.first_tip_id
+            now = self._now()
+            await tips.set_status(conn, tip_id, status, now, duplicate_of)
+            await audit.record(conn, actor_id, "tip.status", f"tip:{tip_id}", now, status.value)
+        return await self.view(tip_id)
+
+    async def add_note(self, tip_id: int, actor_id: int, text: str) -> None:
+        text = text.strip()[:MAX_NOTE]
+        async with self._db.transaction() as conn:
+            if await tips.get(conn, tip_id) is None:
+                raise TipNotFoundError(tip_id)
+            now = self._now()
+            await tips.add_note(conn, tip_id, actor_id, text, now)
+            await tips.mark_acted_on(conn, tip_id, now)
+            await audit.record(conn, actor_id, "tip.note", f"tip:{tip_id}", now)
+
+    async def set_public_reply(self, tip_id: int, actor_id: int, text: str) -> None:
+        text = text.strip()[:MAX_NOTE]
+        async with self._db.transaction() as conn:
+            if await tips.get(conn, tip_id) is None:
+                raise TipNotFoundError(tip_id)
+            now = self._now()
+            await tips.set_public_reply(conn, tip_id, text)
+            await tips.mark_acted_on(conn, tip_id, now)
+            await audit.record(conn, actor_id, "tip.reply", f"tip:{tip_id}", now)
+
+    async def export_csv(
+        self,
+        since: dt.date,
+        until: dt.date,
+        status: TipStatus | None,
+        actor_id: int,
+        region: str | None = None,
+    ) -> tuple[bytes, int]:
+        """CSV of tips created from `since` to `until` inclusive; never receipts. Returns the
+        file's bytes and the number of tips in it."""
+        start = dt.datetime.combine(since, dt.time(), dt.UTC)
+        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC)
+        async with self._db.transaction() as conn:
+            rows = await tips.export_rows(conn, start, end, status, region)
+            notes = await tips.notes(conn, [row.id for row in rows])
+            await audit.record(
+                conn,
+                actor_id,
+                "tips.export",
+                f"{since}..{until}",
+                self._now(),
+                status.value if status else "all",
+            )
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(
+            ["id", "date", "category", "region", "link", "group_size", "status", "notes"]
+        )
+        for row in rows:
+            writer.writerow(
+                [
+                    row.id,
+                    row.created_at[:10],
+                    row.category,
+                    row.region or "",
+                    row.place_key or "",
+                    row.group_size,
+                    row.status,
+                    " | ".join(n for n in notes.get(row.id, []) if n),
+                ]
+            )
+        # A BOM so that spreadsheet programs open the Cyrillic text correctly.
+        return buffer.getvalue().encode("utf-8-sig"), len(rows)
+
+    async def purge_closed(self, older_than_days: int) -> int:
+        cutoff = self._now() - dt.timedelta(days=older_than_days)
+        async with self._db.transaction() as conn:
+            return await tips.purge_closed_before(conn, cutoff)

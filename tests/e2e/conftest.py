@@ -1,0 +1,105 @@
+"""End-to-end fixtures: the real bot, started as `python -m bot` starts it, talking HTTP to a
+fake Bot API server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from bot.app import Application
+from bot.config import Settings
+from bot.domain import Language
+from bot.fake_api import FakeGroup, FakeTelegram, FakeUser
+from bot.i18n import create_i18n
+
+OWNER_ID = 900_001
+MODERATOR_CHAT_ID = -100_500
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as server:
+        yield server
+        # Every request the bot made must match the Bot API specification.
+        assert server.violations == []
+
+
+def make_settings(fake: FakeTelegram, tmp_path: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "bot_token": SecretStr("123456:TEST-TOKEN"),
+        "bot_api_url": fake.base_url,
+        "database_path": tmp_path / "bot.sqlite3",
+        "admin_ids": frozenset({OWNER_ID}),
+        "moderator_chat_id": MODERATOR_CHAT_ID,
+        "timezone": "Asia/Almaty",
+        "log_level": "INFO",
+        # Test users click faster than people; the flood test sets its own limit.
+        "flood_limit": 100,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+class RunningBot:
+    """The application running in a task, stopped the way SIGTERM stops it."""
+
+    def __init__(self, app: Application) -> None:
+        self.app = app
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, fake: FakeTelegram) -> None:
+        self._task = asyncio.create_task(self.app.run(handle_signals=False))
+        await fake.wait_for(lambda: bool(fake.calls_to("getUpdates")), timeout=10)
+
+    async def stop(self) -> None:
+        assert self._task is not None
+        if not self._task.done():
+            await self.app.stop()
+        await self._task
+
+
+@pytest.fixture
+async def running(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[RunningBot]:
+    bot = RunningBot(Application(make_settings(fake, tmp_path)))
+    await bot.start(fake)
+    yield bot
+    await bot.stop()
+
+
+@pytest.fixture
+def tr() -> Callable[[str, Language], str]:
+    """The translation a user of `language` sees for an English msgid."""
+    i18n = create_i18n()
+
+    def translate(msgid: str, language: Language) -> str:
+        return i18n.gettext(msgid, locale=language.value)
+
+    return translate
+
+
+@pytest.fixture
+def aigerim(fake: FakeTelegram, running: RunningBot) -> FakeUser:
+    """A Kazakh-speaking teenager."""
+    return fake.user(user_id=1001, first_name="Aigerim", language_code="kk")
+
+
+@pytest.fixture
+def dmitry(fake: FakeTelegram, running: RunningBot) -> FakeUser:
+    """A Russian-speaking parent."""
+    return fake.user(user_id=1002, first_name="Dmitry", language_code="ru")
+
+
+@pytest.fixture
+def moderators_chat(fake: FakeTelegram) -> FakeGroup:
+    """The chat where new tips are posted (MODERATOR_CHAT_ID); it must exist before a tip."""
+    return fake.group(chat_id=MODERATOR_CHAT_ID, title="Qorgan moderators")
+
+
+@pytest.fixture
+def owner(fake: FakeTelegram, running: RunningBot, moderators_chat: FakeGroup) -> FakeUser:
+    """An owner (ADMIN_IDS): a moderator in private and in the moderators' chat."""
+    return fake.user(user_id=OWNER_ID, first_name="Saule", language_code="ru")

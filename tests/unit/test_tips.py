@@ -1,0 +1,212 @@
+"""TipService: submission, grouping, statuses, receipts, notes, export, retention, audit."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import sqlite3
+
+import pytest
+
+from bot.db import Database
+from bot.db.repositories.tips import QueueFilter
+from bot.domain import TipCategory, TipDraftData, TipStatus
+from bot.services.tips import TipNotFoundError, TipService, TransitionError
+
+MODERATOR = 777
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 6, 20, 10, 30, 15, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def tips(db: Database, clock: Clock) -> TipService:
+    return TipService(db, clock)
+
+
+def channel(link: str = "t.me/shop_x", region: str | None = "astana") -> TipDraftData:
+    return TipDraftData(
+        category=TipCategory.CHANNEL,
+        place_label=link,
+        place_key=link,
+        region=region,
+        description="Sells «соль» to pupils",
+    )
+
+
+async def test_submit_returns_a_receipt_that_finds_the_tip(tips: TipService) -> None:
+    submitted = await tips.submit(channel())
+    found = await tips.by_receipt(submitted.receipt_code)
+    assert found is not None and found.id == submitted.tip.id
+    assert found.status is TipStatus.NEW
+    assert await tips.by_receipt("0000-0000-0000-0000") is None
+    assert await tips.by_receipt("garbage") is None
+
+
+async def test_receipt_is_stored_only_as_a_hash(tips: TipService, db: Database) -> None:
+    submitted = await tips.submit(channel())
+    code = submitted.receipt_code
+    async with db.transaction() as conn, conn.execute("SELECT * FROM tips") as cursor:
+        rows = [tuple(row) async for row in cursor]
+    flat = " ".join(map(str, rows))
+    assert code not in flat and code.replace("-", "") not in flat
+
+
+async def test_time_is_kept_to_the_minute(tips: TipService) -> None:
+    tip = (await tips.submit(channel())).tip
+    assert tip.created_at == dt.datetime(2026, 6, 20, 10, 30, tzinfo=dt.UTC)
+
+
+async def test_tips_about_one_place_are_grouped(tips: TipService, clock: Clock) -> None:
+    first = (await tips.submit(channel())).tip
+    clock.now += dt.timedelta(days=3)
+    await tips.submit(channel(region=None))
+    await tips.submit(channel("t.me/other"))
+    view = await tips.view(first.id)
+    assert view.group is not None
+    assert view.group.size == 2
+    assert view.group.first_reported.date() == dt.date(2026, 6, 20)
+    assert view.group.last_reported.date() == dt.date(2026, 6, 23)
+
+
+async def test_status_flow_and_audit(tips: TipService, db: Database) -> None:
+    tip = (await tips.submit(channel())).tip
+    await tips.change_status(tip.id, TipStatus.IN_REVIEW, MODERATOR)
+    await tips.change_status(tip.id, TipStatus.CONFIRMED, MODERATOR)
+    await tips.change_status(tip.id, TipStatus.POLICE, MODERATOR)
+    view = await tips.change_status(tip.id, TipStatus.CLOSED, MODERATOR)
+    assert view.tip.status is TipStatus.CLOSED
+    assert view.tip.closed_at is not None and view.tip.first_action_at is not None
+    with pytest.raises(TransitionError):
+        await tips.change_status(tip.id, TipStatus.POLICE, MODERATOR)
+    async with (
+        db.transaction() as conn,
+        conn.execute(
+            "SELECT actor_id, action, target, details FROM audit_log ORDER BY id"
+        ) as cursor,
+    ):
+        entries = [tuple(row) async for row in cursor]
+    assert entries == [
+        (MODERATOR, "tip.status", f"tip:{tip.id}", status)
+        for status in ("in_review", "confirmed", "police", "closed")
+    ]
+
+
+async def test_audit_log_is_append_only(tips: TipService, db: Database) -> None:
+    tip = (await tips.submit(channel())).tip
+    await tips.change_status(tip.id, TipStatus.IN_REVIEW, MODERATOR)
+    for statement in ("UPDATE audit_log SET actor_id = 1", "DELETE FROM audit_log"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            async with db.transaction() as conn:
+                await conn.execute(statement)
+
+
+async def test_duplicate_points_to_the_first_tip(tips: TipService) -> None:
+    first = (await tips.submit(channel())).tip
+    second = (await tips.submit(channel())).tip
+    with pytest.raises(TransitionError):
+        await tips.change_status(first.id, TipStatus.DUPLICATE, MODERATOR)
+    view = await tips.change_status(second.id, TipStatus.DUPLICATE, MODERATOR)
+    assert view.tip.duplicate_of == first.id
+
+
+async def test_notes_and_public_reply(tips: TipService) -> None:
+    tip = (await tips.submit(channel())).tip
+    await tips.add_note(tip.id, MODERATOR, "checked, channel is live")
+    await tips.set_public_reply(tip.id, MODERATOR, "Thank you, we passed it on.")
+    view = await tips.view(tip.id)
+    assert view.tip.public_reply == "Thank you, we passed it on."
+    assert view.tip.first_action_at is not None
+    with pytest.raises(TipNotFoundError):
+        await tips.add_note(999, MODERATOR, "x")
+
+
+async def test_queue_puts_unresolved_first_and_filters(tips: TipService) -> None:
+    a = (await tips.submit(channel())).tip
+    b = (await tips.submit(channel("t.me/b", region="almaty"))).tip
+    c = (
+        await tips.submit(
+            TipDraftData(category=TipCategory.STASH, region="almaty", address="Abay 10")
+        )
+    ).tip
+    await tips.change_status(c.id, TipStatus.REJECTED, MODERATOR)
+    rows, total = await tips.queue(QueueFilter(), page=0)
+    assert total == 3
+    assert [r.id for r in rows] == [b.id, a.id, c.id]
+    rows, total = await tips.queue(QueueFilter(region="almaty"), page=0)
+    assert {r.id for r in rows} == {b.id, c.id}
+    rows, _ = await tips.queue(QueueFilter(category=TipCategory.STASH), page=0)
+    assert [r.id for r in rows] == [c.id]
+    rows, _ = await tips.queue(QueueFilter(status=TipStatus.NEW), page=0, page_size=1)
+    assert len(rows) == 1
+
+
+async def test_export_has_no_receipts(tips: TipService) -> None:
+    submitted = await tips.submit(channel())
+    await tips.submit(channel())
+    await tips.add_note(submitted.tip.id, MODERATOR, "first note")
+    content, count = await tips.export_csv(dt.date(2026, 6, 1), dt.date(2026, 6, 30), None, 1)
+    assert count == 2
+    text = content.decode("utf-8-sig")
+    assert submitted.receipt_code not in text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0] == {
+        "id": str(submitted.tip.id),
+        "date": "2026-06-20",
+        "category": "channel",
+        "region": "astana",
+        "link": "t.me/shop_x",
+        "group_size": "2",
+        "status": "new",
+        "notes": "first note",
+    }
+    _, none = await tips.export_csv(dt.date(2026, 7, 1), dt.date(2026, 7, 31), None, 1)
+    assert none == 0
+    _, confirmed = await tips.export_csv(
+        dt.date(2026, 6, 1), dt.date(2026, 6, 30), TipStatus.CONFIRMED, 1
+    )
+    assert confirmed == 0
+
+
+async def test_retention_purges_text_of_old_closed_tips(
+    tips: TipService, clock: Clock, db: Database
+) -> None:
+    old = (
+        await tips.submit(
+            TipDraftData(
+                category=TipCategory.STASH,
+                region="almaty",
+                address="Abay 10",
+                latitude=43.2,
+                longitude=76.9,
+                description="a stash",
+                photo_file_ids=("photo-1",),
+            )
+        )
+    ).tip
+    fresh = (await tips.submit(channel())).tip
+    await tips.change_status(old.id, TipStatus.REJECTED, MODERATOR)
+    clock.now += dt.timedelta(days=91)
+    assert await tips.purge_closed(90) == 1
+    purged = (await tips.view(old.id)).tip
+    assert purged.purged
+    assert (purged.description, purged.address, purged.latitude, purged.photo_file_ids) == (
+        None,
+        None,
+        None,
+        (),
+    )
+    assert purged.category is TipCategory.STASH and purged.region == "almaty"
+    assert (await tips.view(fresh.id)).tip.description == "Sells «соль» to pupils"
+    assert await tips.purge_closed(90) == 0
