@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -12,6 +11,7 @@ from bot.config import Settings, SettingsError, load_settings
 from bot.db import Database
 from bot.db.migrations import MigrationError
 from bot.i18n import CatalogError, compile_catalogs
+from bot.logs import configure_logging
 from bot.services.content import ContentError, load_library
 
 EXIT_CONFIG = 2
@@ -31,12 +31,6 @@ def _parser() -> argparse.ArgumentParser:
     i18n = commands.add_parser("i18n", help="work with the translation catalogues")
     i18n.add_argument("action", choices=["compile"], help="compile: build .mo files from .po")
     return parser
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
 
 
 async def _migrate(settings: Settings) -> list[str]:
@@ -76,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"Compiled {len(written)} catalogue(s).")
             return 0
         settings = load_settings()
-        _configure_logging(settings.log_level)
+        configure_logging(settings.log_level)
         if command == "migrate":
             applied = asyncio.run(_migrate(settings))
             print(

@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.handlers import MENU_FEATURES, build_routers
 from bot.i18n import create_i18n
+from bot.logs import silence_identifying_loggers
 from bot.middlewares import (
     InFlightMiddleware,
     LocaleMiddleware,
@@ -96,6 +97,7 @@ class Application:
     """One running bot: `run()` until `stop()` (or SIGTERM/SIGINT when handling signals)."""
 
     def __init__(self, settings: Settings) -> None:
+        silence_identifying_loggers()
         self.settings = settings
         self.library = load_library()
         self.i18n = create_i18n()
@@ -111,7 +113,7 @@ class Application:
         self.dispatcher.shutdown.register(self._on_shutdown)
 
     async def _on_startup(self, **_: Any) -> None:
-        await register_commands(self.bot, self.i18n)
+        await register_commands(self.bot, self.i18n, self.settings)
         self.scheduler.start()
         if self.settings.moderator_chat_id is None:
             logger.warning("MODERATOR_CHAT_ID is not set: new tips wait in /tips only")

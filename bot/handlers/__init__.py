@@ -97,7 +97,9 @@ def _private_router() -> Router:
 
 def _group_router() -> Router:
     group = Router(name="groups")
-    group.message.filter(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
+    group_chats = {ChatType.GROUP, ChatType.SUPERGROUP}
+    group.message.filter(F.chat.type.in_(group_chats))
+    group.callback_query.filter(F.message.chat.type.in_(group_chats))
     group.include_router(groups.create_router())
     return group
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from bot.db.repositories import users as users_repo
 from bot.domain import Language
 from bot.fake_api import FakeTelegram, FakeUser
-from tests.e2e.conftest import RunningBot
+from tests.e2e.conftest import MODERATOR_CHAT_ID, OWNER_ID, RunningBot
 from tests.e2e.test_onboarding import onboard
 
 Tr = Callable[[str, Language], str]
@@ -25,21 +25,34 @@ async def test_command_menu_is_registered_per_language(
     fake: FakeTelegram, tr: Tr, running: RunningBot
 ) -> None:
     calls = fake.calls_to("setMyCommands")
-    by_language = {call.params.get("language_code"): call.params["commands"] for call in calls}
+    for_everyone = [
+        c for c in calls if c.params.get("scope", {"type": "default"})["type"] == "default"
+    ]
+    by_language = {c.params.get("language_code"): c.params["commands"] for c in for_everyone}
     assert set(by_language) == {"kk", "ru", None}
+    user_commands = {
+        "start",
+        "report",
+        "status",
+        "settings",
+        "language",
+        "help",
+        "privacy",
+        "stop",
+        "cancel",
+    }
     for code, language in (("kk", KK), ("ru", RU), (None, RU)):
         descriptions = {c["command"]: c["description"] for c in by_language[code]}
         assert descriptions["start"] == tr("Main menu", language)
-        assert set(descriptions) == {
-            "start",
-            "settings",
-            "language",
-            "help",
-            "privacy",
-            "stop",
-            "cancel",
-        }
+        assert set(descriptions) == user_commands
     assert by_language["kk"] != by_language["ru"]
+    # Owners and the moderators' chat also see the moderation commands.
+    for chat_id in (OWNER_ID, MODERATOR_CHAT_ID):
+        scoped = [c for c in calls if c.params.get("scope", {}).get("chat_id") == chat_id]
+        assert scoped
+        assert all(
+            {"tips", "export"} <= {c["command"] for c in call.params["commands"]} for call in scoped
+        )
 
 
 async def test_polling_asks_for_poll_answers(fake: FakeTelegram, running: RunningBot) -> None:

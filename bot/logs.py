@@ -1,0 +1,24 @@
+"""Logging set-up, with the anonymity invariant in mind: no log line may tie a person to what
+they did (DESIGN.md). Our own log lines carry update and tip ids only; libraries that log
+query parameters or raw updates at DEBUG are held at INFO or above even when LOG_LEVEL=DEBUG.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+# aiosqlite logs every statement with its parameters (chat ids) at DEBUG.
+IDENTIFYING_LOGGERS = ("aiosqlite",)
+
+
+def silence_identifying_loggers() -> None:
+    for name in IDENTIFYING_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    silence_identifying_loggers()

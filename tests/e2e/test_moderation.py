@@ -1,0 +1,210 @@
+"""Moderators: tip cards in their chat, grouping, the /tips queue, export, and what a
+non-moderator cannot do; plus the anonymity guarantee, checked byte by byte."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import logging
+from collections.abc import Callable
+
+import pytest
+
+from bot.domain import Language, TipCategory, TipStatus
+from bot.fake_api import FakeGroup, FakeTelegram, FakeUser
+from bot.fake_api.spec import UploadedFile
+from bot.keyboards.callbacks import TipSetStatus
+from tests.e2e.conftest import OWNER_ID, RunningBot
+from tests.e2e.test_report import report
+
+Tr = Callable[[str, Language], str]
+RU, KK = Language.RU, Language.KK
+
+
+async def test_the_same_place_is_grouped_on_the_card(
+    fake: FakeTelegram, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
+) -> None:
+    first = fake.user(user_id=7001, language_code="ru")
+    second = fake.user(user_id=7002, language_code="kk")
+    await report(first, tr, RU, TipCategory.CHANNEL)  # https://t.me/Shop_X
+    await second.send("/report")
+    await second.click(tr("📢 Telegram channel, bot or chat", KK))
+    await second.send("@shop_x")
+    await second.click(tr("Skip ➡️", KK))
+    await second.click(tr("Skip ➡️", KK))
+    await second.click(tr("✅ Send", KK))
+    await fake.wait_for(lambda: len(moderators_chat.messages) >= 2, timeout=5)
+    card = moderators_chat.messages[-1].text
+    assert "t.me/shop_x" in card
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    grouped = tr("🔁 Reported {count} times: first {first}, last {last}", RU)
+    assert grouped.format(count=2, first=today, last=today) in card
+
+
+async def test_moderator_works_the_queue_and_exports(
+    fake: FakeTelegram, owner: FakeUser, moderators_chat: FakeGroup, tr: Tr, running: RunningBot
+) -> None:
+    reporter = fake.user(user_id=7003, language_code="ru")
+    await report(reporter, tr, RU, TipCategory.CHANNEL)
+    await report(reporter, tr, RU, TipCategory.STASH)
+    reply = await owner.send("/tips")
+    assert (
+        tr("<b>Tips</b>: {count} found", RU).format(count=2).replace("<b>", "").replace("</b>", "")
+        in reply.text
+    )
+    tip_buttons = [b for b in reply.buttons if b.startswith("🆕")]
+    assert len(tip_buttons) == 2
+    reply = await owner.click(tip_buttons[-1])  # the older one: the channel
+    assert "t.me/shop_x" in reply.text
+    reply = await owner.click(tr("👀 In review", RU))
+    assert tr("Status: {status}", RU).format(status=tr("👀 In review", RU)) in reply.text
+    reply = await owner.click(tr("✔️ Confirmed", RU))
+    assert tr("👮 Passed to police", RU) in reply.buttons
+    assert tr("🎨 Painted over", RU) not in reply.buttons  # only for wall adverts
+    await owner.click(tr("📝 Note", RU))
+    prompt = owner.messages[-1]
+    reply = await owner.send("Канал активен, передано", reply_to=prompt.message_id)
+    assert "#" in reply.text
+
+    # Filters: only confirmed tips.
+    await owner.send("/tips")
+    await owner.click(tr("Status", RU))
+    reply = await owner.click(tr("✔️ Confirmed", RU))
+    assert len([b for b in reply.buttons if b.startswith("✔️")]) == 1
+
+    reply = await owner.send("/export")
+    document = fake.calls_to("sendDocument")[-1].params["document"]
+    assert isinstance(document, UploadedFile)
+    rows = list(csv.DictReader(io.StringIO(document.data.decode("utf-8-sig"))))
+    assert [r["category"] for r in rows] == ["channel", "stash"]
+    assert rows[0]["status"] == "confirmed" and rows[0]["notes"] == "Канал активен, передано"
+    reply = await owner.send("/export 2026-13-01")
+    assert "YYYY-MM-DD" in reply.text
+    audit = await count_rows(running, "SELECT COUNT(*) FROM audit_log WHERE actor_id = ?", OWNER_ID)
+    assert audit == 4  # two status changes, a note, an export
+
+
+async def count_rows(running: RunningBot, sql: str, *params: object) -> int:
+    async with running.app.db.transaction() as conn, conn.execute(sql, params) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def test_a_stranger_sees_no_tip_and_moves_nothing(
+    fake: FakeTelegram,
+    moderators_chat: FakeGroup,
+    dmitry: FakeUser,
+    tr: Tr,
+    running: RunningBot,
+) -> None:
+    await report(dmitry, tr, RU, TipCategory.CHANNEL)
+    for command in ("/tips", "/export"):
+        reply = await dmitry.send(command)
+        assert tr("I don't know that command. Here is what I can do:", RU) in reply.text or (
+            reply.buttons == ["🇰🇿 Қазақша", "🇷🇺 Русский"]
+        )
+    # A forged status change in a private chat.
+    menu = (await dmitry.send("/help")).last
+    assert menu.message_id is not None
+    forged = TipSetStatus(tip=1, status=TipStatus.REJECTED).pack()
+    reply = await dmitry.click_data(menu.message_id, forged)
+    assert reply.callback_answer is not None
+    # A stranger in the moderators' chat pressing a card's button.
+    await fake.wait_for(lambda: bool(moderators_chat.messages), timeout=5)
+    card = moderators_chat.messages[-1]
+    assert card.message_id is not None
+    stranger = dmitry.in_group(moderators_chat)
+    reply = await stranger.click_in(card.message_id, tr("🚫 Rejected", RU))
+    assert reply.callback_answer is not None
+    assert await count_rows(running, "SELECT COUNT(*) FROM tips WHERE status = 'new'") == 1
+    assert await count_rows(running, "SELECT COUNT(*) FROM audit_log") == 0
+
+
+REPORTER_ID = 718_293_645
+REPORTER_USERNAME = "aigerim_reporter"
+REPORTER_FIRST = "Aigerimka"
+REPORTER_LAST = "Nurlanovna"
+
+
+def identity_strings() -> list[str]:
+    """Everything that would identify the reporter, including plain hashes of the id."""
+    ident = str(REPORTER_ID)
+    hashes = [
+        hashlib.new(name, value.encode()).hexdigest()
+        for name in ("md5", "sha1", "sha256")
+        for value in (ident, f"@{REPORTER_USERNAME}", REPORTER_USERNAME)
+    ]
+    return [ident, REPORTER_USERNAME, REPORTER_FIRST, REPORTER_LAST, *hashes]
+
+
+async def test_nothing_links_a_tip_to_its_reporter(
+    fake: FakeTelegram,
+    moderators_chat: FakeGroup,
+    running: RunningBot,
+    tr: Tr,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    reporter = fake.user(
+        user_id=REPORTER_ID,
+        first_name=REPORTER_FIRST,
+        last_name=REPORTER_LAST,
+        username=REPORTER_USERNAME,
+        language_code="kk",
+    )
+    # An onboarded reporter, so that a user row exists to be linked to.
+    await reporter.send("/start")
+    await reporter.click("Қазақша")
+    await reporter.click(tr("🧑 Teenager", KK))
+    await reporter.click("Алматы")
+    await reporter.click(tr("No, thanks", KK))
+    await reporter.send("/report")
+    await reporter.click(tr("📍 A stash (закладка)", KK))
+    await reporter.send_location(43.25, 76.95)
+    await reporter.send("Near the school, under the bench")
+    await reporter.send_photo()
+    await reporter.click(tr("Done ➡️", KK))
+    await reporter.click(tr("✅ Send", KK))
+    await fake.wait_for(lambda: len(moderators_chat.messages) >= 3, timeout=5)
+
+    forbidden = identity_strings()
+    # 1. Tip-related rows hold no identity, as text or as an integer.
+    async with running.app.db.transaction() as conn:
+        for table in ("tips", "tip_photos", "tip_notes", "audit_log"):
+            async with conn.execute(f"SELECT * FROM {table}") as cursor:  # noqa: S608 - fixed names
+                for row in [tuple(r) async for r in cursor]:
+                    assert REPORTER_ID not in row, table
+                    text = " ".join(map(str, row))
+                    assert not [s for s in forbidden if s in text], table
+        async with conn.execute(
+            "SELECT language FROM users WHERE chat_id = ?", (REPORTER_ID,)
+        ) as c:
+            assert await c.fetchone() is not None  # the user exists, unlinked
+    # 2. The database and its write-ahead log, byte by byte.
+    path = running.app.settings.database_path
+    for file in (path, path.with_name(path.name + "-wal")):
+        if file.exists():
+            data = file.read_bytes()
+            assert not [s for s in forbidden if s.encode() in data], file
+    # 3. Every log line.
+    leaks = [
+        f"{record.name}: {record.getMessage()[:200]}"
+        for record in caplog.records
+        if any(s in record.getMessage() + (record.exc_text or "") for s in forbidden)
+    ]
+    assert not leaks
+    # 4. Every request to the moderators' chat, and never a forward.
+    to_moderators = [c for c in fake.calls if c.params.get("chat_id") == moderators_chat.chat_id]
+    assert len(to_moderators) >= 3
+    for call in to_moderators:
+        dumped = repr(call.params)
+        assert not [s for s in forbidden if s in dumped], call.method
+        assert "reply_to_message_id" not in call.params and "reply_parameters" not in call.params
+    assert fake.calls_to("forwardMessage") == []
+    assert fake.calls_to("copyMessage") == []
+    # 5. The card is in the moderators' language, not the reporter's.
+    card = moderators_chat.messages[-1].text
+    assert tr("📍 A stash (закладка)", RU) in card
