@@ -47,12 +47,16 @@ def make_settings(fake: FakeTelegram, tmp_path: Path, **overrides: object) -> Se
 class RunningBot:
     """The application running in a task, stopped the way SIGTERM stops it."""
 
-    def __init__(self, app: Application) -> None:
+    def __init__(self, app: Application, *, as_tasks: bool = False) -> None:
         self.app = app
+        self.as_tasks = as_tasks
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, fake: FakeTelegram) -> None:
-        self._task = asyncio.create_task(self.app.run(handle_signals=False))
+        # By default one update at a time: an update is then finished when the fake sees the
+        # next getUpdates confirm it, so tests don't depend on timing on a loaded machine.
+        run = self.app.run(handle_signals=False, handle_as_tasks=self.as_tasks)
+        self._task = asyncio.create_task(run)
         await fake.wait_for(lambda: bool(fake.calls_to("getUpdates")), timeout=10)
 
     async def stop(self) -> None:

@@ -96,7 +96,8 @@ async def test_blocked_user_is_unsubscribed_and_bot_keeps_running(
 async def test_shutdown_lets_updates_finish_and_closes_the_database(
     fake: FakeTelegram, tmp_path: Path, tr: Tr
 ) -> None:
-    bot = RunningBot(Application(make_settings(fake, tmp_path)))
+    # Updates handled as tasks, as in production, so one is in flight while polling stops.
+    bot = RunningBot(Application(make_settings(fake, tmp_path)), as_tasks=True)
     await bot.start(fake)
     user = fake.user(user_id=4004, language_code="ru")
     await user.send("/start")
