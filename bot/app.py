@@ -1,9 +1,13 @@
-"""Builds the bot, the dispatcher and everything they need, and runs them until stopped."""
+"""The composition root: builds the bot, the services, the dispatcher and the background work,
+and runs them until stopped."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -17,6 +21,7 @@ from aiogram.utils.i18n import I18n
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.db import Database
+from bot.delivery import ProgressReporter, TelegramSender
 from bot.handlers import MENU_FEATURES, build_routers
 from bot.i18n import create_i18n
 from bot.logs import silence_identifying_loggers
@@ -28,17 +33,21 @@ from bot.middlewares import (
 )
 from bot.middlewares.throttling import FloodGate
 from bot.scheduler import create_scheduler
+from bot.services.broadcaster import Broadcaster
+from bot.services.broadcasts import BroadcastService
+from bot.services.campaigns import CampaignService
 from bot.services.content import Library, load_library
 from bot.services.drafts import DraftStore
 from bot.services.learning import LearningService
 from bot.services.limits import DailyQuota, SlidingLimit
+from bot.services.pacing import RateLimiter
 from bot.services.roles import RoleService
 from bot.services.tips import TipService
 from bot.services.users import UserService
 
 logger = logging.getLogger(__name__)
 
-# How long shutdown waits for updates being handled before closing the database.
+# How long shutdown waits for updates being handled, and for a broadcast batch in flight.
 SHUTDOWN_GRACE_SECONDS = 10.0
 RECEIPT_GUESSES_PER_HOUR = 5
 
@@ -52,9 +61,25 @@ def create_bot(settings: Settings) -> Bot:
     )
 
 
-def create_dispatcher(
-    settings: Settings, db: Database, library: Library, i18n: I18n, drafts: DraftStore
-) -> tuple[Dispatcher, InFlightMiddleware]:
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything handlers and jobs need, built once; handlers get each as a keyword."""
+
+    users: UserService
+    learning: LearningService
+    tips: TipService
+    roles: RoleService
+    drafts: DraftStore
+    quota: DailyQuota
+    receipt_guesses: SlidingLimit
+    broadcasts: BroadcastService
+    campaigns: CampaignService
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+def build_services(settings: Settings, db: Database, library: Library) -> Services:
     tz = settings.tz
 
     def today() -> dt.date:
@@ -63,7 +88,25 @@ def create_dispatcher(
     def now() -> dt.datetime:
         return dt.datetime.now(dt.UTC)
 
-    users = UserService(db, today, library.region_codes)
+    broadcasts = BroadcastService(db, now)
+    grace = dt.timedelta(hours=settings.campaign_grace_hours)
+    return Services(
+        users=UserService(db, today, library.region_codes),
+        learning=LearningService(db, library, today),
+        tips=TipService(db, now),
+        roles=RoleService(db, settings.admin_ids),
+        drafts=DraftStore(),
+        quota=DailyQuota(settings.tips_per_day, today),
+        # Receipt guesses per chat: a code has 80 random bits; this only stops pestering.
+        receipt_guesses=SlidingLimit(RECEIPT_GUESSES_PER_HOUR, 3600),
+        broadcasts=broadcasts,
+        campaigns=CampaignService(library, db, broadcasts, tz, now, grace),
+    )
+
+
+def create_dispatcher(
+    settings: Settings, db: Database, library: Library, i18n: I18n, services: Services
+) -> tuple[Dispatcher, InFlightMiddleware]:
     # MemoryStorage on purpose: conversation state holds drafts that must not outlive the
     # process (DESIGN.md, drafts are transient).
     dp = Dispatcher(
@@ -71,20 +114,13 @@ def create_dispatcher(
         settings=settings,
         db=db,
         library=library,
-        users=users,
-        learning=LearningService(db, library, today),
-        tips=TipService(db, now),
-        roles=RoleService(db, settings.admin_ids),
-        drafts=drafts,
-        quota=DailyQuota(settings.tips_per_day, today),
-        # Receipt guesses per chat: the code has 80 random bits; this only stops pestering.
-        receipt_guesses=SlidingLimit(RECEIPT_GUESSES_PER_HOUR, 3600),
         features=MENU_FEATURES,
         i18n=i18n,
+        **services.as_kwargs(),
     )
     in_flight = InFlightMiddleware()
     dp.update.outer_middleware(in_flight)
-    dp.update.outer_middleware(ProfileMiddleware(users))
+    dp.update.outer_middleware(ProfileMiddleware(services.users))
     dp.update.outer_middleware(
         LocaleMiddleware(i18n, settings.moderator_chat_id, settings.moderator_language)
     )
@@ -103,18 +139,42 @@ class Application:
         self.i18n = create_i18n()
         self.db = Database(settings.database_path)
         self.bot = create_bot(settings)
-        self.drafts = DraftStore()
+        self.services = build_services(settings, self.db, self.library)
         self.dispatcher, self._in_flight = create_dispatcher(
-            settings, self.db, self.library, self.i18n, self.drafts
+            settings, self.db, self.library, self.i18n, self.services
         )
-        self.tips: TipService = self.dispatcher["tips"]
-        self.scheduler = create_scheduler(settings, self.tips, self.drafts)
+        self.broadcaster = Broadcaster(
+            self.db,
+            TelegramSender(self.bot, self.i18n, self.library),
+            RateLimiter(settings.broadcast_rate),
+            now=lambda: dt.datetime.now(dt.UTC),
+            quiet_hours=settings.quiet_window,
+            # About a second of sending: the most a crash can repeat (see Broadcaster).
+            batch_size=max(1, round(settings.broadcast_rate)),
+            on_progress=ProgressReporter(self.bot, self.i18n, self.db, settings.moderator_language),
+        )
+        self.services.broadcasts.on_new_work(self.broadcaster.wake)
+        self.scheduler = create_scheduler(settings, self.services.tips, self.services.drafts)
+        self.services.campaigns.schedule(self.scheduler)
+        self._delivery: asyncio.Task[None] | None = None
         self.dispatcher.startup.register(self._on_startup)
         self.dispatcher.shutdown.register(self._on_shutdown)
 
+    # Shortcuts used by tests and the demo.
+    @property
+    def drafts(self) -> DraftStore:
+        return self.services.drafts
+
+    @property
+    def tips(self) -> TipService:
+        return self.services.tips
+
     async def _on_startup(self, **_: Any) -> None:
         await register_commands(self.bot, self.i18n, self.settings)
+        await self.broadcaster.recover()
+        await self.services.campaigns.catch_up()
         self.scheduler.start()
+        self._delivery = asyncio.create_task(self.broadcaster.run(), name="broadcast-delivery")
         if self.settings.moderator_chat_id is None:
             logger.warning("MODERATOR_CHAT_ID is not set: new tips wait in /tips only")
         logger.info("Qorgan is running")
@@ -122,6 +182,8 @@ class Application:
     async def _on_shutdown(self, **_: Any) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self._delivery is not None:
+            await self.broadcaster.stop(self._delivery, SHUTDOWN_GRACE_SECONDS)
         if not await self._in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
             logger.warning("Stopping with %d updates still being handled", self._in_flight.count)
 
@@ -140,6 +202,10 @@ class Application:
                 allowed_updates=self.dispatcher.resolve_used_update_types(),
             )
         finally:
+            if self._delivery is not None and not self._delivery.done():
+                self._delivery.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._delivery
             await self.bot.session.close()
             await self.db.close()
 

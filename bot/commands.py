@@ -31,6 +31,9 @@ USER_COMMANDS = (
 MODERATOR_COMMANDS = (
     ("tips", N_("Queue of tips")),
     ("export", N_("Export tips as CSV")),
+    ("broadcast", N_("Send a message to subscribers")),
+    ("broadcasts", N_("Recent broadcasts and their progress")),
+    ("campaigns", N_("Scheduled campaign messages")),
 )
 
 

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain import Language
+from bot.services.pacing import QuietHours
 
 TELEGRAM_API_URL = "https://api.telegram.org"
 
@@ -26,6 +27,9 @@ EXPECTATIONS = {
     "FLOOD_LIMIT": "a whole number of updates per second from 1 to 100",
     "MODERATOR_LANGUAGE": "kk or ru",
     "RETENTION_DAYS": "a whole number of days from 1 to 3650",
+    "BROADCAST_RATE": "messages per second from 1 to 30 (Telegram's limit)",
+    "QUIET_HOURS": "a window like 22:00-09:00, or empty to turn quiet hours off",
+    "CAMPAIGN_GRACE_HOURS": "hours from 0 to 72",
 }
 
 
@@ -46,6 +50,19 @@ class Settings(BaseSettings):
     # The moderators' chat always gets one language, so a tip never reveals its reporter's.
     moderator_language: Language = Language.RU
     retention_days: int = Field(default=90, ge=1, le=3650)
+    broadcast_rate: float = Field(default=25, ge=1, le=30)
+    quiet_hours: str = "22:00-09:00"
+    campaign_grace_hours: float = Field(default=6, ge=0, le=72)
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_window(cls, value: str) -> str:
+        QuietHours.parse(value, ZoneInfo("UTC"))  # raises ValueError when malformed
+        return value.strip()
+
+    @property
+    def quiet_window(self) -> QuietHours | None:
+        return QuietHours.parse(self.quiet_hours, self.tz)
 
     @field_validator("bot_token")
     @classmethod

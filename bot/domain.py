@@ -152,3 +152,75 @@ class PlaceGroup:
     first_reported: dt.datetime
     last_reported: dt.datetime
     first_tip_id: int
+
+
+class BroadcastStatus(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    DONE = "done"
+    SKIPPED = "skipped"  # a campaign occurrence missed beyond its grace window
+
+
+class ButtonKind(StrEnum):
+    TOPIC = "topic"
+    QUIZ = "quiz"
+    REPORT = "report"
+    HELP = "help"
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Subscribers to address; a language is addressed only if the message has its text."""
+
+    roles: frozenset[Role] = frozenset(Role)
+    region: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastContent:
+    text_kk: str | None  # HTML, as Telegram's parse mode expects
+    text_ru: str | None
+    photo_file_id: str | None = None
+    button_kind: ButtonKind | None = None
+    button_target: str | None = None
+
+    @property
+    def languages(self) -> tuple[Language, ...]:
+        return tuple(
+            language
+            for language, text in ((Language.KK, self.text_kk), (Language.RU, self.text_ru))
+            if text
+        )
+
+    def text(self, language: Language) -> str:
+        text = self.text_kk if language is Language.KK else self.text_ru
+        assert text is not None
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    id: int
+    idempotency_key: str | None
+    created_by: int | None
+    content: BroadcastContent
+    audience: Audience
+    urgent: bool
+    status: BroadcastStatus
+    total: int
+    sent: int
+    failed: int
+    blocked: int
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    progress_chat_id: int | None
+    progress_message_id: int | None
+
+    @property
+    def done_count(self) -> int:
+        return self.sent + self.failed + self.blocked
+
+    @property
+    def left(self) -> int:
+        return max(self.total - self.done_count, 0)

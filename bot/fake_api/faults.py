@@ -26,7 +26,7 @@ class FaultPlan:
     """Per-method faults a test asked for."""
 
     _failures: list[_FailRule] = field(default_factory=list)
-    _drops: dict[str, int] = field(default_factory=dict)
+    _drops: dict[tuple[str, int | None], int] = field(default_factory=dict)
     _delays: dict[str, float] = field(default_factory=dict)
 
     def fail_next(
@@ -49,9 +49,10 @@ class FaultPlan:
         )
         self._failures.append(_FailRule(method.lower(), error, times, chat_id))
 
-    def drop_next(self, method: str, *, times: int = 1) -> None:
-        """The next ``times`` calls of ``method`` lose their connection, unanswered."""
-        key = method.lower()
+    def drop_next(self, method: str, *, times: int = 1, chat_id: int | None = None) -> None:
+        """The next ``times`` calls of ``method`` (to ``chat_id`` only, if given) lose their
+        connection, unanswered."""
+        key = (method.lower(), chat_id)
         self._drops[key] = self._drops.get(key, 0) + times
 
     def delay(self, method: str, seconds: float) -> None:
@@ -73,14 +74,14 @@ class FaultPlan:
         """How long to hold this call before answering."""
         return self._delays.get(method.lower(), 0.0)
 
-    def take_drop(self, method: str) -> bool:
+    def take_drop(self, method: str, chat_id: int | None = None) -> bool:
         """Whether this call must be dropped (consumes one planned drop)."""
-        key = method.lower()
-        left = self._drops.get(key, 0)
-        if left <= 0:
-            return False
-        self._drops[key] = left - 1
-        return True
+        for key in ((method.lower(), chat_id), (method.lower(), None)):
+            left = self._drops.get(key, 0)
+            if left > 0:
+                self._drops[key] = left - 1
+                return True
+        return False
 
     def take_failure(self, method: str, chat_id: int | None) -> ApiError | None:
         """The error this call must get, if one is planned (consumes it)."""

@@ -213,9 +213,10 @@ class FakeTelegram:
             chat_id=chat_id,
         )
 
-    def drop_next(self, method: str, times: int = 1) -> None:
-        """The next ``times`` calls of ``method`` get their connection closed, unanswered."""
-        self.faults.drop_next(method, times=times)
+    def drop_next(self, method: str, times: int = 1, *, chat_id: int | None = None) -> None:
+        """The next ``times`` calls of ``method`` (to ``chat_id`` only, if given) get their
+        connection closed, unanswered."""
+        self.faults.drop_next(method, times=times, chat_id=chat_id)
 
     def delay(self, method: str, seconds: float) -> None:
         """Answer every call of ``method`` ``seconds`` late (0 removes the delay)."""
@@ -472,9 +473,9 @@ class FakeTelegram:
         delay = self.faults.delay_for(spec.name)
         if delay > 0:
             await self._sleep(delay)
-        if self.faults.take_drop(spec.name):
-            return _DROPPED
         chat_id = call.chat_id if isinstance(call.chat_id, int) else None
+        if self.faults.take_drop(spec.name, chat_id):
+            return _DROPPED
         failure = self.faults.take_failure(spec.name, chat_id)
         if failure is not None:
             raise failure

@@ -13,6 +13,9 @@ from aiogram.enums import ChatType
 from bot.filters import IsModerator, Onboarded
 from bot.handlers import (
     about,
+    broadcast_compose,
+    broadcast_control,
+    campaigns,
     cancel,
     errors,
     export,
@@ -56,7 +59,12 @@ def _moderation_router(moderator_chat_id: int | None) -> Router:
         IsModerator(),
     )
     moderation_router.include_routers(
-        moderation.create_router(), tip_queue.create_router(), export.create_router()
+        moderation.create_router(),
+        tip_queue.create_router(),
+        export.create_router(),
+        broadcast_compose.create_router(),
+        broadcast_control.create_router(),
+        campaigns.create_router(),
     )
     return moderation_router
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
-from bot.domain import Language, Role, TipCategory, TipStatus
+from bot.domain import ButtonKind, Language, Role, TipCategory, TipStatus
 
 
 class Screen(StrEnum):
@@ -168,3 +168,49 @@ class TipQueueFilter(CallbackData, prefix="mf1"):
     status: str = ""
     category: str = ""
     region: str = ""
+
+
+class BroadcastOpen(CallbackData, prefix="bo1"):
+    broadcast: int
+
+
+class BroadcastAct(CallbackData, prefix="bc1"):
+    broadcast: int
+    control: str  # a BroadcastControl value
+
+
+class ComposeAction(StrEnum):
+    SKIP = "skip"
+    CANCEL = "cancel"
+    NO_BUTTON = "nobutton"
+    TOGGLE_URGENT = "urgent"
+    REGIONS = "regions"
+    AUDIENCE_DONE = "audience"
+    START = "start"
+
+
+class ComposeButton(CallbackData, prefix="cb1"):
+    action: ComposeAction
+
+
+class ComposeButtonKind(CallbackData, prefix="ck1"):
+    kind: ButtonKind
+
+
+class ComposeTarget(CallbackData, prefix="ct1"):
+    """The topic or quiz a broadcast's button opens."""
+
+    target: str
+
+
+class ComposeRole(CallbackData, prefix="cr1"):
+    role: Role
+
+
+class ComposeRegion(CallbackData, prefix="cg1"):
+    code: str
+
+
+class CampaignAct(CallbackData, prefix="ca1"):
+    campaign: str
+    action: str  # "preview", "enable" or "disable"

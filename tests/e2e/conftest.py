@@ -39,6 +39,9 @@ def make_settings(fake: FakeTelegram, tmp_path: Path, **overrides: object) -> Se
         "log_level": "INFO",
         # Test users click faster than people; the flood test sets its own limit.
         "flood_limit": 100,
+        # Tests run at any hour; quiet hours are tested on their own.
+        "quiet_hours": "",
+        "broadcast_rate": 30,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]

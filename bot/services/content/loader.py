@@ -8,10 +8,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ValidationError
 
+from bot.domain import ButtonKind
 from bot.paths import CONTENT_DIR
 from bot.services.content.models import (
+    CampaignsFile,
     HelpFile,
     Library,
     QuizzesFile,
@@ -91,6 +94,34 @@ def _cross_check(library: Library, directory: Path) -> list[str]:
             for n, q in enumerate(quiz.questions)
             if q.topic not in topic_ids
         ]
+    problems += _check_campaigns(library, directory / "campaigns.yaml", topic_ids, quiz_ids)
+    return problems
+
+
+def _check_campaigns(
+    library: Library, path: Path, topic_ids: set[str], quiz_ids: set[str]
+) -> list[str]:
+    problems = [
+        f"{path}: campaign id {i!r} is used twice"
+        for i in _duplicates(c.id for c in library.campaigns)
+    ]
+    for campaign in library.campaigns:
+        where = f"{path}: campaign {campaign.id}"
+        try:
+            CronTrigger(timezone="Asia/Almaty", **campaign.schedule.fields())
+        except ValueError as exc:
+            problems.append(f"{where}: schedule is not valid: {exc}")
+        if campaign.audience.region and library.region(campaign.audience.region) is None:
+            problems.append(f"{where}: region {campaign.audience.region!r} does not exist")
+        button = campaign.button
+        if (
+            button is not None
+            and button.kind is ButtonKind.TOPIC
+            and button.target not in topic_ids
+        ):
+            problems.append(f"{where}: topic {button.target!r} does not exist")
+        if button is not None and button.kind is ButtonKind.QUIZ and button.target not in quiz_ids:
+            problems.append(f"{where}: quiz {button.target!r} does not exist")
     return problems
 
 
@@ -103,6 +134,7 @@ def load_library(directory: Path = CONTENT_DIR) -> Library:
         ("quizzes", "quizzes.yaml", QuizzesFile),
         ("help", "help.yaml", HelpFile),
         ("regions", "regions.yaml", RegionsFile),
+        ("campaigns", "campaigns.yaml", CampaignsFile),
     ):
         try:
             loaded[key] = _load_file(directory / name, model)
@@ -115,6 +147,7 @@ def load_library(directory: Path = CONTENT_DIR) -> Library:
         quizzes=loaded["quizzes"].quizzes,
         help=loaded["help"],
         regions=loaded["regions"].regions,
+        campaigns=loaded["campaigns"].campaigns,
     )
     problems = _cross_check(library, directory)
     if problems:

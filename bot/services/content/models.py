@@ -10,7 +10,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.domain import Language, Role
+from bot.domain import ButtonKind, Language, Role
 
 Audience = Literal["teen", "parent", "teacher"]
 
@@ -162,6 +162,64 @@ class Region(Strict):
     name: Localized
 
 
+class CampaignText(Localized):
+    max_length = 1000
+
+
+class CampaignSchedule(Strict):
+    """APScheduler CronTrigger fields, in the bot's time zone (Asia/Almaty)."""
+
+    year: str | None = None
+    month: str | None = None
+    day: str | None = None
+    week: str | None = None
+    day_of_week: str | None = None
+    hour: int = Field(ge=0, le=23)
+    minute: int = Field(default=0, ge=0, le=59)
+
+    @field_validator("day_of_week")
+    @classmethod
+    def _names_only(cls, value: str | None) -> str | None:
+        # APScheduler 3 numbers days from Monday = 0, cron from Sunday = 0: names avoid the trap.
+        if value is not None and any(ch.isdigit() for ch in value):
+            raise ValueError("use day names (mon, tue, ... sun), not numbers")
+        return value
+
+    def fields(self) -> dict[str, str | int]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class CampaignAudience(Strict):
+    roles: tuple[Role, ...] = (Role.TEEN, Role.PARENT, Role.TEACHER)
+    region: str | None = None
+
+
+class CampaignButton(Strict):
+    kind: ButtonKind
+    target: str | None = None
+
+    @model_validator(mode="after")
+    def _target_when_needed(self) -> CampaignButton:
+        needs_target = self.kind in {ButtonKind.TOPIC, ButtonKind.QUIZ}
+        if needs_target != (self.target is not None):
+            raise ValueError("topic and quiz buttons need a target; report and help have none")
+        return self
+
+
+class Campaign(WithId):
+    title: Title
+    schedule: CampaignSchedule
+    audience: CampaignAudience = CampaignAudience()
+    urgent: bool = False
+    text: CampaignText
+    button: CampaignButton | None = None
+    sources: tuple[str, ...] = Field(min_length=1)
+
+
+class CampaignsFile(Strict):
+    campaigns: tuple[Campaign, ...] = ()
+
+
 class TopicsFile(Strict):
     topics: tuple[Topic, ...] = Field(min_length=1)
 
@@ -186,12 +244,16 @@ class Library(Strict):
     quizzes: tuple[Quiz, ...]
     help: HelpFile
     regions: tuple[Region, ...]
+    campaigns: tuple[Campaign, ...] = ()
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
 
     def quiz(self, quiz_id: str) -> Quiz | None:
         return next((q for q in self.quizzes if q.id == quiz_id), None)
+
+    def campaign(self, campaign_id: str) -> Campaign | None:
+        return next((c for c in self.campaigns if c.id == campaign_id), None)
 
     def region(self, code: str) -> Region | None:
         return next((r for r in self.regions if r.code == code), None)

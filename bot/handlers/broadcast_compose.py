@@ -1,0 +1,375 @@
+"""/broadcast: a moderator composes a message in Kazakh and Russian, picks a photo, a button
+and the audience, sees a preview exactly as recipients will, and starts it."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.delivery import progress_text, send_content
+from bot.domain import Audience, BroadcastContent, ButtonKind, Language, Role
+from bot.handlers.common import show
+from bot.keyboards.broadcast import broadcast_controls
+from bot.keyboards.callbacks import (
+    NO_REGION,
+    ComposeAction,
+    ComposeButton,
+    ComposeButtonKind,
+    ComposeRegion,
+    ComposeRole,
+    ComposeTarget,
+)
+from bot.keyboards.common import role_label
+from bot.services.broadcasts import BroadcastService
+from bot.services.content import Library
+from bot.services.roles import StaffMember
+
+CAPTION_LIMIT = 1024
+
+
+class Compose(StatesGroup):
+    text_kk = State()
+    text_ru = State()
+    photo = State()
+    button = State()
+    audience = State()
+    preview = State()
+
+
+def _action(text: str, action: ComposeAction) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=ComposeButton(action=action).pack())
+
+
+def _skip_cancel() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_action(_("Skip ➡️"), ComposeAction.SKIP)],
+            [_action(_("❌ Cancel"), ComposeAction.CANCEL)],
+        ]
+    )
+
+
+async def broadcast_command(message: Message, state: FSMContext, member: StaffMember) -> None:
+    await state.clear()
+    await state.set_state(Compose.text_kk)
+    await state.update_data(roles=[r.value for r in Role], region=member.region, urgent=False)
+    await message.answer(
+        _(
+            "📣 <b>New broadcast</b>, step 1 of 5.\n\nSend the text in Kazakh. Telegram's "
+            "formatting (bold, italics, links) is kept. Or skip to send Russian only."
+        ),
+        reply_markup=_skip_cancel(),
+    )
+
+
+async def _ask_russian(target: Message | CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(Compose.text_ru)
+    await show(
+        target,
+        _("Step 2 of 5. Send the text in Russian, or skip to send Kazakh only."),
+        _skip_cancel(),
+    )
+
+
+async def _ask_photo(target: Message | CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(Compose.photo)
+    await show(target, _("Step 3 of 5. Send a photo to go with the text, or skip."), _skip_cancel())
+
+
+async def _ask_button(target: Message | CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(Compose.button)
+    builder = InlineKeyboardBuilder()
+    for kind, label in (
+        (ButtonKind.TOPIC, _("📚 A topic")),
+        (ButtonKind.QUIZ, _("🧩 A quiz")),
+        (ButtonKind.REPORT, _("🕵️ The report form")),
+        (ButtonKind.HELP, _("🆘 Help contacts")),
+    ):
+        builder.button(text=label, callback_data=ComposeButtonKind(kind=kind))
+    builder.adjust(2)
+    builder.row(_action(_("No button"), ComposeAction.NO_BUTTON))
+    builder.row(_action(_("❌ Cancel"), ComposeAction.CANCEL))
+    await show(target, _("Step 4 of 5. Add a button under the message?"), builder.as_markup())
+
+
+async def _show_audience(
+    target: Message | CallbackQuery, state: FSMContext, library: Library, language: Language
+) -> None:
+    await state.set_state(Compose.audience)
+    data = await state.get_data()
+    builder = InlineKeyboardBuilder()
+    for role in Role:
+        mark = "✅" if role.value in data["roles"] else "⬜"
+        builder.button(text=f"{mark} {role_label(role)}", callback_data=ComposeRole(role=role))
+    builder.adjust(1)
+    region = library.region_name(data.get("region"), language) or _("all regions")
+    builder.row(_action(_("📍 Region: {region}").format(region=region), ComposeAction.REGIONS))
+    urgent = _("🔔 Urgent: yes (ignores quiet hours)") if data["urgent"] else _("🔕 Urgent: no")
+    builder.row(_action(urgent, ComposeAction.TOGGLE_URGENT))
+    builder.row(_action(_("Preview ➡️"), ComposeAction.AUDIENCE_DONE))
+    builder.row(_action(_("❌ Cancel"), ComposeAction.CANCEL))
+    await show(target, _("Step 5 of 5. Who should get it?"), builder.as_markup())
+
+
+def _content(data: dict[str, Any]) -> BroadcastContent:
+    return BroadcastContent(
+        text_kk=data.get("text_kk"),
+        text_ru=data.get("text_ru"),
+        photo_file_id=data.get("photo"),
+        button_kind=ButtonKind(data["button_kind"]) if data.get("button_kind") else None,
+        button_target=data.get("button_target"),
+    )
+
+
+def _audience(data: dict[str, Any]) -> Audience:
+    return Audience(roles=frozenset(Role(r) for r in data["roles"]), region=data.get("region"))
+
+
+async def text_received(message: Message, state: FSMContext, library: Library, i18n: I18n) -> None:
+    if not message.text:
+        await message.answer(_("Please send text, or press Skip."))
+        return
+    key = "text_kk" if await state.get_state() == Compose.text_kk.state else "text_ru"
+    await state.update_data({key: message.html_text})
+    if key == "text_kk":
+        await _ask_russian(message, state)
+    else:
+        await _ask_photo(message, state)
+
+
+async def photo_received(message: Message, state: FSMContext) -> None:
+    if not message.photo:
+        await message.answer(_("Please send a photo, or press Skip."))
+        return
+    data = await state.get_data()
+    longest = max(len(data.get("text_kk") or ""), len(data.get("text_ru") or ""))
+    if longest > CAPTION_LIMIT:
+        await message.answer(
+            _(
+                "With a photo the text can be at most {limit} characters, and yours has "
+                "{count}. Skip the photo, or /broadcast again with a shorter text."
+            ).format(limit=CAPTION_LIMIT, count=longest)
+        )
+        return
+    await state.update_data(photo=message.photo[-1].file_id)
+    await _ask_button(message, state)
+
+
+async def compose_button(
+    callback: CallbackQuery,
+    callback_data: ComposeButton,
+    state: FSMContext,
+    library: Library,
+    i18n: I18n,
+    member: StaffMember,
+    broadcasts: BroadcastService,
+    bot: Bot,
+) -> None:
+    current = await state.get_state()
+    action = callback_data.action
+    language = Language(i18n.current_locale)
+    if current is None or action is ComposeAction.CANCEL:
+        await state.clear()
+        await show(callback, _("The broadcast was cancelled; nothing was sent."))
+        return
+    data = await state.get_data()
+    if action is ComposeAction.SKIP and current == Compose.text_kk.state:
+        await _ask_russian(callback, state)
+    elif action is ComposeAction.SKIP and current == Compose.text_ru.state:
+        if not data.get("text_kk"):
+            await callback.answer(_("At least one language needs a text."), show_alert=True)
+            return
+        await _ask_photo(callback, state)
+    elif action is ComposeAction.SKIP and current == Compose.photo.state:
+        await _ask_button(callback, state)
+    elif action is ComposeAction.NO_BUTTON:
+        await state.update_data(button_kind=None, button_target=None)
+        await _show_audience(callback, state, library, language)
+    elif action is ComposeAction.TOGGLE_URGENT:
+        await state.update_data(urgent=not data["urgent"])
+        await _show_audience(callback, state, library, language)
+    elif action is ComposeAction.REGIONS:
+        await _choose_region(callback, member, library, language)
+    elif action is ComposeAction.AUDIENCE_DONE:
+        await _preview(callback, state, library, broadcasts, bot, i18n)
+    elif action is ComposeAction.START:
+        await _start(callback, state, member, broadcasts, bot)
+    else:
+        await callback.answer(_("This button is out of date."), show_alert=True)
+
+
+async def _choose_region(
+    callback: CallbackQuery, member: StaffMember, library: Library, language: Language
+) -> None:
+    if member.region is not None:
+        await callback.answer(_("You can broadcast to your region only."), show_alert=True)
+        return
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("All regions"), callback_data=ComposeRegion(code=NO_REGION))
+    for region in library.regions:
+        builder.button(
+            text=region.name.get(language), callback_data=ComposeRegion(code=region.code)
+        )
+    builder.adjust(2)
+    await show(callback, _("Which region?"), builder.as_markup())
+
+
+async def choose_button_kind(
+    callback: CallbackQuery,
+    callback_data: ComposeButtonKind,
+    state: FSMContext,
+    library: Library,
+    i18n: I18n,
+) -> None:
+    language = Language(i18n.current_locale)
+    await state.update_data(button_kind=callback_data.kind.value, button_target=None)
+    if callback_data.kind in {ButtonKind.REPORT, ButtonKind.HELP}:
+        await _show_audience(callback, state, library, language)
+        return
+    items = library.topics if callback_data.kind is ButtonKind.TOPIC else library.quizzes
+    builder = InlineKeyboardBuilder()
+    for item in items:
+        builder.button(
+            text=f"{item.emoji} {item.title.get(language)}",
+            callback_data=ComposeTarget(target=item.id),
+        )
+    builder.adjust(1)
+    await show(callback, _("Which one?"), builder.as_markup())
+
+
+async def choose_target(
+    callback: CallbackQuery,
+    callback_data: ComposeTarget,
+    state: FSMContext,
+    library: Library,
+    i18n: I18n,
+) -> None:
+    await state.update_data(button_target=callback_data.target)
+    await _show_audience(callback, state, library, Language(i18n.current_locale))
+
+
+async def toggle_role(
+    callback: CallbackQuery,
+    callback_data: ComposeRole,
+    state: FSMContext,
+    library: Library,
+    i18n: I18n,
+) -> None:
+    roles = set((await state.get_data())["roles"])
+    roles ^= {callback_data.role.value}
+    if not roles:
+        await callback.answer(_("Choose at least one group."), show_alert=True)
+        return
+    await state.update_data(roles=sorted(roles))
+    await _show_audience(callback, state, library, Language(i18n.current_locale))
+
+
+async def choose_region(
+    callback: CallbackQuery,
+    callback_data: ComposeRegion,
+    state: FSMContext,
+    library: Library,
+    i18n: I18n,
+    member: StaffMember,
+) -> None:
+    code = None if callback_data.code == NO_REGION else callback_data.code
+    if member.region is not None or (code is not None and library.region(code) is None):
+        await callback.answer(_("This button is out of date."), show_alert=True)
+        return
+    await state.update_data(region=code)
+    await _show_audience(callback, state, library, Language(i18n.current_locale))
+
+
+async def _preview(
+    callback: CallbackQuery,
+    state: FSMContext,
+    library: Library,
+    broadcasts: BroadcastService,
+    bot: Bot,
+    i18n: I18n,
+) -> None:
+    data = await state.get_data()
+    content, audience = _content(data), _audience(data)
+    chat_id = callback.from_user.id
+    await callback.answer()
+    for text_language in content.languages:
+        try:
+            with i18n.use_locale(text_language.value):
+                await send_content(bot, chat_id, text_language, content, library)
+        except TelegramBadRequest as exc:
+            await bot.send_message(
+                chat_id,
+                _("Telegram refused this message: {error}").format(error=escape(exc.message)),
+            )
+            return
+    counts = await broadcasts.audience_size(content, audience)
+    lines = [
+        _("👆 This is what subscribers will see."),
+        _("Audience: {total} subscribers.").format(total=sum(counts.values())),
+    ]
+    lines += [
+        _("In Kazakh: {count}").format(count=counts[lang])
+        if lang is Language.KK
+        else _("In Russian: {count}").format(count=counts[lang])
+        for lang in content.languages
+    ]
+    if content.text_kk is None:
+        lines.append(_("⚠️ There is no Kazakh text: Kazakh-speaking subscribers will not get it."))
+    if content.text_ru is None:
+        lines.append(_("⚠️ There is no Russian text: Russian-speaking subscribers will not get it."))
+    await state.set_state(Compose.preview)
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_action(_("✅ Start the broadcast"), ComposeAction.START)],
+            [_action(_("❌ Cancel"), ComposeAction.CANCEL)],
+        ]
+    )
+    await bot.send_message(chat_id, "\n".join(lines), reply_markup=markup)
+
+
+async def _start(
+    callback: CallbackQuery,
+    state: FSMContext,
+    member: StaffMember,
+    broadcasts: BroadcastService,
+    bot: Bot,
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    broadcast = await broadcasts.start(
+        _content(data), _audience(data), urgent=bool(data["urgent"]), actor_id=member.user_id
+    )
+    assert broadcast is not None
+    await callback.answer()
+    message = await bot.send_message(
+        callback.from_user.id,
+        progress_text(broadcast, None),
+        reply_markup=broadcast_controls(broadcast),
+    )
+    await broadcasts.attach_progress(broadcast.id, message.chat.id, message.message_id)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(broadcast_command, Command("broadcast"), F.chat.type == "private")
+    # Commands (/cancel, /help ...) are never taken for the broadcast's text.
+    not_a_command = ~F.text.startswith("/")
+    router.message.register(text_received, Compose.text_kk, not_a_command)
+    router.message.register(text_received, Compose.text_ru, not_a_command)
+    router.message.register(photo_received, Compose.photo, not_a_command)
+    router.callback_query.register(compose_button, ComposeButton.filter())
+    router.callback_query.register(choose_button_kind, ComposeButtonKind.filter(), Compose.button)
+    router.callback_query.register(choose_target, ComposeTarget.filter(), Compose.button)
+    router.callback_query.register(toggle_role, ComposeRole.filter(), Compose.audience)
+    router.callback_query.register(choose_region, ComposeRegion.filter(), Compose.audience)
+    return router

@@ -1,0 +1,106 @@
+"""/campaigns: the next 30 days of scheduled campaign messages; preview, switch off or on."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.delivery import send_content
+from bot.domain import Language
+from bot.handlers.common import show
+from bot.keyboards.callbacks import CampaignAct
+from bot.services.campaigns import CampaignService, UnknownCampaignError, campaign_content
+from bot.services.content import Library
+from bot.services.roles import StaffMember
+
+UPCOMING_DAYS = 30
+
+
+async def campaigns_text(campaigns: CampaignService, language: Language) -> str:
+    lines = [_("<b>Campaigns in the next {days} days</b> (Astana time)").format(days=UPCOMING_DAYS)]
+    upcoming = campaigns.upcoming(UPCOMING_DAYS)
+    for moment, campaign in upcoming:
+        state = "" if await campaigns.is_enabled(campaign.id) else " " + _("(off)")
+        lines.append(f"{moment:%d.%m %H:%M} — {campaign.title.get(language)}{state}")
+    if not upcoming:
+        lines.append(_("Nothing is scheduled for this period."))
+    return "\n".join(lines)
+
+
+async def campaigns_keyboard(
+    campaigns: CampaignService, language: Language
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for campaign in campaigns.campaigns:
+        title = campaign.title.get(language)
+        builder.button(
+            text=_("👁 {title}").format(title=title),
+            callback_data=CampaignAct(campaign=campaign.id, action="preview"),
+        )
+        enabled = await campaigns.is_enabled(campaign.id)
+        builder.button(
+            text=_("⏸ Switch off") if enabled else _("▶️ Switch on"),
+            callback_data=CampaignAct(
+                campaign=campaign.id, action="disable" if enabled else "enable"
+            ),
+        )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def campaigns_command(message: Message, campaigns: CampaignService, i18n: I18n) -> None:
+    language = Language(i18n.current_locale)
+    await message.answer(
+        await campaigns_text(campaigns, language),
+        reply_markup=await campaigns_keyboard(campaigns, language),
+    )
+
+
+async def campaign_action(
+    callback: CallbackQuery,
+    callback_data: CampaignAct,
+    member: StaffMember,
+    campaigns: CampaignService,
+    library: Library,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    language = Language(i18n.current_locale)
+    campaign = library.campaign(callback_data.campaign)
+    if campaign is None or callback_data.action not in {"preview", "enable", "disable"}:
+        await callback.answer(_("This button is out of date."), show_alert=True)
+        return
+    if callback_data.action == "preview":
+        await callback.answer()
+        for text_language in Language:
+            with i18n.use_locale(text_language.value):
+                await send_content(
+                    bot, callback.from_user.id, text_language, campaign_content(campaign), library
+                )
+        return
+    if member.region is not None:
+        await callback.answer(
+            _("Only moderators of every region can switch campaigns."), show_alert=True
+        )
+        return
+    try:
+        await campaigns.set_enabled(campaign.id, callback_data.action == "enable", member.user_id)
+    except UnknownCampaignError:
+        await callback.answer(_("This button is out of date."), show_alert=True)
+        return
+    await show(
+        callback,
+        await campaigns_text(campaigns, language),
+        await campaigns_keyboard(campaigns, language),
+    )
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(campaigns_command, Command("campaigns"))
+    router.callback_query.register(campaign_action, CampaignAct.filter())
+    return router

@@ -1,0 +1,180 @@
+"""Broadcasts end to end: a moderator composes, previews and starts one, subscribers get it in
+their language through Telegram's errors, progress is shown, and strangers see nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from bot.domain import Language
+from bot.fake_api import FakeGroup, FakeTelegram, FakeUser
+from bot.keyboards.callbacks import BroadcastAct
+from bot.services.content import Library
+from tests.e2e.conftest import RunningBot
+from tests.e2e.test_onboarding import onboard
+
+Tr = Callable[[str, Language], str]
+RU, KK = Language.RU, Language.KK
+
+
+async def compose(owner: FakeUser, tr: Tr, library: Library, *, kazakh: str | None) -> None:
+    await owner.send("/broadcast")
+    if kazakh is None:
+        await owner.click(tr("Skip ➡️", RU))
+    else:
+        await owner.send(kazakh)
+    await owner.send("Завтра — день <знаний> & безопасности")
+    await owner.click(tr("Skip ➡️", RU))  # no photo
+    await owner.click(tr("📚 A topic", RU))
+    topic = library.topic("saying_no")
+    assert topic is not None
+    await owner.click(f"{topic.emoji} {topic.title.ru}")
+
+
+async def test_moderator_broadcasts_to_subscribers_in_their_languages(
+    fake: FakeTelegram,
+    owner: FakeUser,
+    aigerim: FakeUser,
+    dmitry: FakeUser,
+    tr: Tr,
+    library: Library,
+    running: RunningBot,
+) -> None:
+    await onboard(aigerim, tr, KK, "🧑 Teenager", None, subscribe=True)
+    await onboard(dmitry, tr, RU, "👪 Parent", None, subscribe=True)
+    unsubscribed = fake.user(user_id=8100, language_code="ru")
+    await onboard(unsubscribed, tr, RU, "👪 Parent", None, subscribe=False)
+
+    await compose(owner, tr, library, kazakh="Ертең — білім күні")
+    reply = await owner.click(tr("Preview ➡️", RU))
+    assert (
+        "Ертең — білім күні" in reply.text and "Завтра — день <знаний> & безопасности" in reply.text
+    )
+    assert tr("Audience: {total} subscribers.", RU).format(total=2) in reply.text
+    reply = await owner.click(tr("✅ Start the broadcast", RU))
+    progress = reply.last
+    assert progress.message_id is not None
+
+    await fake.wait_for(
+        lambda: (
+            any("білім" in m.text for m in aigerim.messages)
+            and any("безопасности" in m.text for m in dmitry.messages)
+        ),
+        timeout=10,
+    )
+    kazakh = next(m for m in aigerim.messages if "білім" in m.text)
+    topic = library.topic("saying_no")
+    assert topic is not None
+    assert kazakh.buttons == [[f"{topic.emoji} {topic.title.kk}"]]
+    assert not any("безопасности" in m.text for m in unsubscribed.messages)
+    # The moderator's progress message ends as "finished", edited in place.
+    finished = tr("📣 <b>Broadcast #{id}</b>: {status}", RU).format(id=1, status=tr("finished", RU))
+    plain = finished.replace("<b>", "").replace("</b>", "")
+    await fake.wait_for(
+        lambda: any(
+            m.message_id == progress.message_id and plain in m.text for m in owner.messages
+        ),
+        timeout=10,
+    )
+    reply = await aigerim.click_in(kazakh.message_id or 0, f"{topic.emoji} {topic.title.kk}")
+    assert topic.cards[0].text.kk.splitlines()[0] in reply.text
+
+
+async def test_one_language_only_goes_to_that_language(
+    fake: FakeTelegram,
+    owner: FakeUser,
+    aigerim: FakeUser,
+    dmitry: FakeUser,
+    tr: Tr,
+    library: Library,
+) -> None:
+    await onboard(aigerim, tr, KK, "🧑 Teenager", None, subscribe=True)
+    await onboard(dmitry, tr, RU, "👪 Parent", None, subscribe=True)
+    await compose(owner, tr, library, kazakh=None)
+    reply = await owner.click(tr("Preview ➡️", RU))
+    warning = tr("⚠️ There is no Kazakh text: Kazakh-speaking subscribers will not get it.", RU)
+    assert warning in reply.text
+    await owner.click(tr("✅ Start the broadcast", RU))
+    await fake.wait_for(lambda: any("безопасности" in m.text for m in dmitry.messages), timeout=10)
+    await aigerim.expect_silence(0.3)
+
+
+async def test_telegram_errors_during_a_broadcast(
+    fake: FakeTelegram, owner: FakeUser, tr: Tr, library: Library, running: RunningBot
+) -> None:
+    people = [fake.user(user_id=8200 + n, language_code="ru") for n in range(6)]
+    for person in people:
+        await onboard(person, tr, RU, "👪 Parent", None, subscribe=True)
+    blocked, limited, flaky, dropped = people[:4]
+    fake.block(blocked.user_id)
+    fake.fail_next("sendMessage", error_code=429, retry_after=1, chat_id=limited.chat_id)
+    fake.fail_next("sendMessage", error_code=502, description="Bad Gateway", chat_id=flaky.chat_id)
+    fake.drop_next("sendMessage", chat_id=dropped.chat_id)
+
+    await compose(owner, tr, library, kazakh=None)
+    await owner.click(tr("Preview ➡️", RU))
+    await owner.click(tr("✅ Start the broadcast", RU))
+
+    def received(user: FakeUser) -> bool:
+        return any("безопасности" in m.text for m in user.messages)
+
+    await fake.wait_for(lambda: all(received(p) for p in people[1:]), timeout=15)
+    assert not received(blocked)
+    broadcasts = running.app.services.broadcasts
+    for _ in range(50):  # the last batch's outcomes are recorded right after the sends
+        broadcast = await broadcasts.get(1)
+        if broadcast.left == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert (broadcast.sent, broadcast.blocked, broadcast.failed) == (5, 1, 0)
+    profile = await running.app.services.users.get(blocked.user_id)
+    assert profile is not None and not profile.subscribed
+    # Each of the five got exactly one copy.
+    assert all(sum("безопасности" in m.text for m in p.messages) == 1 for p in people[1:])
+    assert fake.error_counts.get(429, 0) >= 1
+
+
+async def test_broadcasts_can_be_listed_paused_and_cancelled(
+    fake: FakeTelegram, owner: FakeUser, tr: Tr, library: Library, running: RunningBot
+) -> None:
+    broadcasts = running.app.services.broadcasts
+    await compose(owner, tr, library, kazakh="Сәлем")
+    await owner.click(tr("Preview ➡️", RU))
+    await owner.click(tr("✅ Start the broadcast", RU))
+    reply = await owner.send("/broadcasts")
+    assert reply.buttons and reply.buttons[0].startswith("#1")
+    reply = await owner.click(reply.buttons[0])
+    assert "#1" in reply.text
+    status = (await broadcasts.get(1)).status.value
+    assert status in {"running", "done"}
+
+
+async def test_campaigns_command(
+    fake: FakeTelegram, owner: FakeUser, tr: Tr, library: Library, running: RunningBot
+) -> None:
+    reply = await owner.send("/campaigns")
+    assert tr("<b>Campaigns in the next {days} days</b> (Astana time)", RU).split("<b>")[1][
+        :10
+    ] in (reply.text)
+    june = library.campaign("june26_day")
+    assert june is not None
+    reply = await owner.click(tr("👁 {title}", RU).format(title=june.title.ru))
+    assert june.text.kk.splitlines()[0] in reply.text and june.text.ru.splitlines()[0] in reply.text
+    reply = await owner.send("/campaigns")
+    await owner.click_in(reply.last.message_id or 0, tr("⏸ Switch off", RU))
+    assert not await running.app.services.campaigns.is_enabled(library.campaigns[0].id)
+
+
+async def test_strangers_cannot_broadcast(
+    dmitry: FakeUser, tr: Tr, running: RunningBot, moderators_chat: FakeGroup
+) -> None:
+    await onboard(dmitry, tr, RU, "👪 Parent", None, subscribe=True)
+    unknown = tr("I don't know that command. Here is what I can do:", RU)
+    for command in ("/broadcast", "/broadcasts", "/campaigns"):
+        reply = await dmitry.send(command)
+        assert unknown in reply.text, command
+    menu = (await dmitry.send("/menu")).last
+    forged = BroadcastAct(broadcast=1, control="cancel").pack()
+    reply = await dmitry.click_data(menu.message_id or 0, forged)
+    assert reply.callback_answer is not None
+    assert await running.app.services.broadcasts.recent() == []

@@ -1,0 +1,266 @@
+"""The delivery engine against a scripted sender: audiences, each error class, crashes,
+quiet hours, pause and cancel."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.db import Database
+from bot.db.repositories import broadcasts as repo
+from bot.domain import Audience, BroadcastContent, BroadcastStatus, Language, Role
+from bot.services.broadcaster import (
+    Broadcaster,
+    PermanentError,
+    RetryAfterError,
+    TransientError,
+    UnreachableError,
+)
+from bot.services.broadcasts import BroadcastControl, BroadcastService
+from bot.services.pacing import QuietHours, RateLimiter
+from bot.services.users import UserService
+
+NOON = dt.datetime(2026, 6, 26, 7, 0, tzinfo=dt.UTC)  # 12:00 in Astana
+MIDNIGHT = dt.datetime(2026, 6, 26, 19, 0, tzinfo=dt.UTC)  # 00:00 in Astana
+ALMATY = ZoneInfo("Asia/Almaty")
+BOTH = BroadcastContent(text_kk="<b>Сәлем</b>", text_ru="<b>Привет</b>")
+
+
+class ScriptedSender:
+    """Records deliveries; `errors[chat_id]` is a list of exceptions raised in turn."""
+
+    def __init__(self) -> None:
+        self.delivered: list[tuple[int, Language, str]] = []
+        self.errors: dict[int, list[Exception]] = {}
+        self.hang_after: int | None = None  # after this many deliveries, sends hang
+        self.hanging = asyncio.Event()
+        self.calls = 0
+
+    async def send(self, chat_id: int, language: Language, content: BroadcastContent) -> None:
+        self.calls += 1
+        if self.hang_after is not None and len(self.delivered) >= self.hang_after:
+            self.hanging.set()
+            await asyncio.Event().wait()  # a send that never returns: the process is stuck
+        queue = self.errors.get(chat_id)
+        if queue:
+            raise queue.pop(0)
+        self.delivered.append((chat_id, language, content.text(language)))
+
+
+async def add_users(
+    users: UserService, specs: Sequence[tuple[int, Language, Role, str | None]]
+) -> None:
+    for chat_id, language, role, region in specs:
+        await users.choose_language(chat_id, language)
+        await users.set_role(chat_id, role)
+        await users.set_region(chat_id, region)
+        await users.finish_onboarding(chat_id, subscribed=True)
+
+
+@pytest.fixture
+async def crowd(users: UserService) -> list[int]:
+    specs = [
+        (
+            100 + n,
+            Language.KK if n % 2 else Language.RU,
+            list(Role)[n % 3],
+            "astana" if n % 4 == 0 else "almaty",
+        )
+        for n in range(24)
+    ]
+    await add_users(users, specs)
+    await users.set_subscribed(100, False)  # unsubscribed: never addressed
+    return [chat for chat, *_ in specs if chat != 100]
+
+
+def make_engine(
+    db: Database,
+    sender: ScriptedSender,
+    *,
+    rate: float | None = None,
+    now: Callable[[], dt.datetime] = lambda: NOON,
+    quiet: QuietHours | None = None,
+    batch_size: int = 5,
+) -> Broadcaster:
+    return Broadcaster(
+        db,
+        sender,
+        RateLimiter(rate),
+        now=now,
+        quiet_hours=quiet,
+        batch_size=batch_size,
+        backoff_seconds=0.01,
+    )
+
+
+@pytest.fixture
+def service(db: Database) -> BroadcastService:
+    return BroadcastService(db, lambda: NOON)
+
+
+async def test_everyone_in_the_audience_gets_one_message_in_their_language(
+    db: Database, service: BroadcastService, crowd: list[int]
+) -> None:
+    sender = ScriptedSender()
+    broadcast = await service.start(BOTH, Audience(), urgent=False, actor_id=1)
+    assert broadcast is not None and broadcast.total == len(crowd)
+    done = await make_engine(db, sender).deliver(broadcast.id)
+    assert done is not None and done.status is BroadcastStatus.DONE
+    assert sorted(chat for chat, *_ in sender.delivered) == sorted(crowd)
+    assert all(
+        text == ("<b>Сәлем</b>" if language is Language.KK else "<b>Привет</b>")
+        for _, language, text in sender.delivered
+    )
+    assert (done.sent, done.failed, done.blocked, done.left) == (len(crowd), 0, 0, 0)
+    async with (
+        db.transaction() as conn,
+        conn.execute("SELECT COUNT(*) FROM broadcast_deliveries") as cursor,
+    ):
+        row = await cursor.fetchone()
+    assert row is not None and row[0] == 0  # who got what is not kept afterwards
+
+
+async def test_audience_filters(db: Database, service: BroadcastService, crowd: list[int]) -> None:
+    russian_only = BroadcastContent(text_kk=None, text_ru="Привет")
+    counts = await service.audience_size(russian_only, Audience())
+    assert set(counts) == {Language.RU}
+    parents_in_astana = Audience(roles=frozenset({Role.PARENT}), region="astana")
+    broadcast = await service.start(BOTH, parents_in_astana, urgent=False, actor_id=1)
+    sender = ScriptedSender()
+    await make_engine(db, sender).deliver(broadcast.id if broadcast else 0)
+    async with (
+        db.transaction() as conn,
+        conn.execute(
+            "SELECT chat_id FROM users"
+            " WHERE role = 'parent' AND region = 'astana' AND subscribed = 1"
+        ) as cursor,
+    ):
+        expected = sorted([row[0] async for row in cursor])
+    assert expected and sorted(c for c, *_ in sender.delivered) == expected
+    broadcast = await service.start(russian_only, Audience(), urgent=False, actor_id=1)
+    sender = ScriptedSender()
+    await make_engine(db, sender).deliver(broadcast.id if broadcast else 0)
+    assert {language for _, language, _ in sender.delivered} == {Language.RU}
+
+
+async def test_error_classes(db: Database, service: BroadcastService, crowd: list[int]) -> None:
+    sender = ScriptedSender()
+    retry, blocked, gone, flaky, broken, refused = crowd[:6]
+    sender.errors = {
+        retry: [RetryAfterError(0.3)],
+        blocked: [UnreachableError("Forbidden: bot was blocked by the user")],
+        gone: [UnreachableError("Bad Request: chat not found")],
+        flaky: [TransientError("502"), TransientError("connection reset")],
+        broken: [TransientError("500")] * 3,
+        refused: [PermanentError("Bad Request: message is too long")],
+    }
+    broadcast = await service.start(BOTH, Audience(), urgent=False, actor_id=1)
+    assert broadcast is not None
+    started = time.monotonic()
+    done = await make_engine(db, sender).deliver(broadcast.id)
+    assert time.monotonic() - started >= 0.3  # everyone waited out the 429
+    assert done is not None
+    delivered = {chat for chat, *_ in sender.delivered}
+    assert retry in delivered and flaky in delivered
+    assert not {blocked, gone, broken, refused} & delivered
+    assert (done.blocked, done.failed) == (2, 2)
+    assert done.sent == len(crowd) - 4
+    async with (
+        db.transaction() as conn,
+        conn.execute("SELECT chat_id FROM users WHERE subscribed = 0 AND chat_id != 100") as cursor,
+    ):
+        assert sorted([row[0] async for row in cursor]) == sorted([blocked, gone])
+
+
+async def test_crash_mid_broadcast_resumes_without_misses(
+    db: Database, service: BroadcastService, crowd: list[int]
+) -> None:
+    broadcast = await service.start(BOTH, Audience(), urgent=False, actor_id=1)
+    assert broadcast is not None
+    first = ScriptedSender()
+    first.hang_after = 7  # one batch recorded, the second one half sent...
+    engine = make_engine(db, first, batch_size=5)
+    task = asyncio.create_task(engine.deliver(broadcast.id))
+    await first.hanging.wait()
+    task.cancel()  # ...when the process dies
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    second = ScriptedSender()
+    restarted = make_engine(db, second, batch_size=5)
+    assert await restarted.recover() > 0
+    done = await restarted.deliver(broadcast.id)
+    assert done is not None and done.status is BroadcastStatus.DONE
+    received = Counter(chat for chat, *_ in first.delivered + second.delivered)
+    assert set(received) == set(crowd)  # 0 misses
+    duplicates = sum(count - 1 for count in received.values())
+    assert duplicates <= restarted.batch_size  # bounded by the in-flight window
+
+
+async def test_quiet_hours_hold_all_but_urgent(
+    db: Database, service: BroadcastService, crowd: list[int]
+) -> None:
+    quiet = QuietHours.parse("22:00-09:00", ALMATY)
+    assert quiet is not None and quiet.active(MIDNIGHT) and not quiet.active(NOON)
+    normal = await service.start(BOTH, Audience(), urgent=False, actor_id=1)
+    assert normal is not None
+    sender = ScriptedSender()
+    engine = make_engine(db, sender, now=lambda: MIDNIGHT, quiet=quiet)
+    held = await engine.deliver(normal.id)
+    assert held is not None and held.status is BroadcastStatus.RUNNING and not sender.delivered
+    urgent = await service.start(BOTH, Audience(), urgent=True, actor_id=1)
+    assert urgent is not None
+    await engine.deliver(urgent.id)
+    assert len(sender.delivered) == len(crowd)
+    assert quiet.ends_after(MIDNIGHT).astimezone(ALMATY).hour == 9
+
+
+async def test_pause_resume_cancel(
+    db: Database, service: BroadcastService, crowd: list[int]
+) -> None:
+    broadcast = await service.start(BOTH, Audience(), urgent=False, actor_id=1)
+    assert broadcast is not None
+    await service.control(broadcast.id, BroadcastControl.PAUSE, 1)
+    sender = ScriptedSender()
+    engine = make_engine(db, sender)
+    await engine.deliver(broadcast.id)
+    assert sender.delivered == []
+    await service.control(broadcast.id, BroadcastControl.RESUME, 1)
+    await service.control(broadcast.id, BroadcastControl.CANCEL, 1)
+    await engine.deliver(broadcast.id)
+    assert sender.delivered == []
+    final = await service.get(broadcast.id)
+    assert final.status is BroadcastStatus.CANCELLED and final.finished_at is not None
+
+
+async def test_rate_limit_paces_sends(
+    db: Database, service: BroadcastService, crowd: list[int]
+) -> None:
+    broadcast = await service.start(BOTH, Audience(), urgent=False, actor_id=1)
+    assert broadcast is not None
+    sender = ScriptedSender()
+    started = time.monotonic()
+    await make_engine(db, sender, rate=100, batch_size=100).deliver(broadcast.id)
+    elapsed = time.monotonic() - started
+    assert len(sender.delivered) == len(crowd)
+    assert elapsed >= (len(crowd) - 1) / 100 * 0.9
+
+
+async def test_the_idempotency_key_sends_once(
+    db: Database, service: BroadcastService, crowd: list[int]
+) -> None:
+    first = await service.start(
+        BOTH, Audience(), urgent=False, actor_id=None, idempotency_key="campaign:x:2026-06-26T11:00"
+    )
+    again = await service.start(
+        BOTH, Audience(), urgent=False, actor_id=None, idempotency_key="campaign:x:2026-06-26T11:00"
+    )
+    assert first is not None and again is None
+    async with db.transaction() as conn:
+        assert len(await repo.with_status(conn, BroadcastStatus.RUNNING)) == 1
