@@ -33,6 +33,7 @@ from bot.middlewares import (
 )
 from bot.middlewares.throttling import FloodGate
 from bot.scheduler import create_scheduler
+from bot.services.audit import AuditService
 from bot.services.broadcaster import Broadcaster
 from bot.services.broadcasts import BroadcastService
 from bot.services.campaigns import CampaignService
@@ -42,6 +43,7 @@ from bot.services.learning import LearningService
 from bot.services.limits import DailyQuota, SlidingLimit
 from bot.services.pacing import RateLimiter
 from bot.services.roles import RoleService
+from bot.services.stats import StatsService
 from bot.services.tips import TipService
 from bot.services.users import UserService
 
@@ -74,6 +76,8 @@ class Services:
     receipt_guesses: SlidingLimit
     broadcasts: BroadcastService
     campaigns: CampaignService
+    audit: AuditService
+    stats: StatsService
 
     def as_kwargs(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -94,13 +98,15 @@ def build_services(settings: Settings, db: Database, library: Library) -> Servic
         users=UserService(db, today, library.region_codes),
         learning=LearningService(db, library, today),
         tips=TipService(db, now),
-        roles=RoleService(db, settings.admin_ids),
+        roles=RoleService(db, settings.admin_ids, now),
         drafts=DraftStore(),
         quota=DailyQuota(settings.tips_per_day, today),
         # Receipt guesses per chat: a code has 80 random bits; this only stops pestering.
         receipt_guesses=SlidingLimit(RECEIPT_GUESSES_PER_HOUR, 3600),
         broadcasts=broadcasts,
         campaigns=CampaignService(library, db, broadcasts, tz, now, grace),
+        audit=AuditService(db),
+        stats=StatsService(db, today, tz),
     )
 
 

@@ -29,11 +29,17 @@ USER_COMMANDS = (
     ("cancel", N_("Leave what you are doing")),
 )
 MODERATOR_COMMANDS = (
+    ("admin", N_("Staff menu")),
     ("tips", N_("Queue of tips")),
     ("export", N_("Export tips as CSV")),
     ("broadcast", N_("Send a message to subscribers")),
     ("broadcasts", N_("Recent broadcasts and their progress")),
     ("campaigns", N_("Scheduled campaign messages")),
+    ("stats", N_("Statistics")),
+)
+OWNER_COMMANDS = (
+    ("audit", N_("Audit trail of moderator actions")),
+    ("addstaff", N_("Add a moderator or volunteer by id")),
 )
 
 
@@ -59,7 +65,7 @@ async def register_commands(bot: Bot, i18n: I18n, settings: Settings) -> None:
     for language in Language:
         await _set(bot, bot_commands(i18n, language), language_code=language.value)
     await _set(bot, bot_commands(i18n, DEFAULT_LANGUAGE), scope=BotCommandScopeDefault())
-    everything = (*USER_COMMANDS, *MODERATOR_COMMANDS)
+    everything = (*USER_COMMANDS, *MODERATOR_COMMANDS, *OWNER_COMMANDS)
     for owner_id in sorted(settings.admin_ids):
         for language in Language:
             await _set(

@@ -19,9 +19,13 @@ class Onboarded(Filter):
         return profile is not None and profile.onboarded
 
 
-class IsModerator(Filter):
-    """Passes for owners and moderators, handing the handler their `member` record; anyone
-    else falls through, so to them a moderation command is just an unknown command."""
+class IsStaff(Filter):
+    """Passes for staff (owners and moderators; volunteers too unless `moderators_only`),
+    handing the handler their `member` record. Anyone else falls through, so to them a staff
+    command is just an unknown command."""
+
+    def __init__(self, *, moderators_only: bool = False) -> None:
+        self.moderators_only = moderators_only
 
     async def __call__(
         self, event: TelegramObject, roles: RoleService, event_from_user: User | None = None
@@ -29,6 +33,10 @@ class IsModerator(Filter):
         if event_from_user is None:
             return False
         member = await roles.member(event_from_user.id)
-        if member is None or not member.moderates:
+        if member is None or (self.moderators_only and not member.moderates):
             return False
         return {"member": member}
+
+
+def IsModerator() -> IsStaff:  # noqa: N802 - reads as a filter class at the call site
+    return IsStaff(moderators_only=True)

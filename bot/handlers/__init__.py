@@ -1,6 +1,6 @@
 """Composes the feature routers in a deliberate order, scoped by chat type and role.
 
-Order matters: moderation before everything (it only passes moderators), onboarding and
+Order matters: staff routers before everything (they only pass staff), onboarding and
 commands before features, the fallback router last, so that it only sees what nothing else
 handled.
 """
@@ -10,9 +10,11 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.enums import ChatType
 
-from bot.filters import IsModerator, Onboarded
+from bot.filters import IsModerator, IsStaff, Onboarded
 from bot.handlers import (
     about,
+    admin,
+    audit,
     broadcast_compose,
     broadcast_control,
     campaigns,
@@ -33,6 +35,7 @@ from bot.handlers import (
     report,
     report_input,
     settings,
+    stats,
     tip_queue,
 )
 from bot.keyboards.callbacks import Screen
@@ -48,25 +51,36 @@ MENU_FEATURES: tuple[Screen, ...] = (
 )
 
 
-def _moderation_router(moderator_chat_id: int | None) -> Router:
-    """Moderators act in their private chat with the bot or in the moderators' chat."""
-    moderation_router = Router(name="moderation")
+def _staff_router(moderator_chat_id: int | None) -> Router:
+    """Staff act in their private chat with the bot or in the moderators' chat. Volunteers
+    reach the tips (wall adverts of their region) and /admin; the rest is for moderators."""
     private_chat = F.chat.type == ChatType.PRIVATE
     in_moderators_chat = F.chat.id == moderator_chat_id
-    moderation_router.message.filter(private_chat | in_moderators_chat, IsModerator())
-    moderation_router.callback_query.filter(
-        (F.message.chat.type == ChatType.PRIVATE) | (F.message.chat.id == moderator_chat_id),
-        IsModerator(),
+    pressed_in_place = (F.message.chat.type == ChatType.PRIVATE) | (
+        F.message.chat.id == moderator_chat_id
     )
-    moderation_router.include_routers(
-        moderation.create_router(),
-        tip_queue.create_router(),
+
+    staff = Router(name="staff")
+    staff.message.filter(private_chat | in_moderators_chat, IsStaff())
+    staff.callback_query.filter(pressed_in_place, IsStaff())
+    staff.include_routers(
+        admin.create_router(), moderation.create_router(), tip_queue.create_router()
+    )
+
+    moderators = Router(name="moderators")
+    moderators.message.filter(private_chat | in_moderators_chat, IsModerator())
+    moderators.callback_query.filter(pressed_in_place, IsModerator())
+    moderators.include_routers(
         export.create_router(),
         broadcast_compose.create_router(),
         broadcast_control.create_router(),
         campaigns.create_router(),
+        stats.create_router(),
+        audit.create_router(),
     )
-    return moderation_router
+    outer = Router(name="staff-and-moderators")
+    outer.include_routers(staff, moderators)
+    return outer
 
 
 def _private_router() -> Router:
@@ -76,6 +90,7 @@ def _private_router() -> Router:
 
     # Open to everyone, onboarded or not: an anonymous report needs no profile.
     private.include_routers(
+        admin.create_invite_router(),
         onboarding.create_router(),
         cancel.create_router(),
         about.create_router(),
@@ -118,7 +133,7 @@ def build_routers(moderator_chat_id: int | None) -> list[Router]:
     return [
         errors.create_router(),
         membership.create_router(),
-        _moderation_router(moderator_chat_id),
+        _staff_router(moderator_chat_id),
         _private_router(),
         _group_router(),
     ]

@@ -33,18 +33,24 @@ def _line(broadcast: Broadcast) -> str:
     )
 
 
-async def broadcasts_command(
-    message: Message, member: StaffMember, broadcasts: BroadcastService
+async def show_broadcasts(
+    target: Message | CallbackQuery, member: StaffMember, broadcasts: BroadcastService
 ) -> None:
     recent = await broadcasts.recent(10, member.region)
     if not recent:
-        await message.answer(_("No broadcasts yet. Start one with /broadcast."))
+        await show(target, _("No broadcasts yet. Start one with /broadcast."))
         return
     builder = InlineKeyboardBuilder()
     for broadcast in recent:
         builder.button(text=_line(broadcast), callback_data=BroadcastOpen(broadcast=broadcast.id))
     builder.adjust(1)
-    await message.answer(_("<b>Recent broadcasts</b>"), reply_markup=builder.as_markup())
+    await show(target, _("<b>Recent broadcasts</b>"), builder.as_markup())
+
+
+async def broadcasts_command(
+    message: Message, member: StaffMember, broadcasts: BroadcastService
+) -> None:
+    await show_broadcasts(message, member, broadcasts)
 
 
 async def _in_scope(

@@ -52,12 +52,18 @@ async def campaigns_keyboard(
     return builder.as_markup()
 
 
-async def campaigns_command(message: Message, campaigns: CampaignService, i18n: I18n) -> None:
-    language = Language(i18n.current_locale)
-    await message.answer(
+async def show_campaigns(
+    target: Message | CallbackQuery, campaigns: CampaignService, language: Language
+) -> None:
+    await show(
+        target,
         await campaigns_text(campaigns, language),
-        reply_markup=await campaigns_keyboard(campaigns, language),
+        await campaigns_keyboard(campaigns, language),
     )
+
+
+async def campaigns_command(message: Message, campaigns: CampaignService, i18n: I18n) -> None:
+    await show_campaigns(message, campaigns, Language(i18n.current_locale))
 
 
 async def campaign_action(
@@ -92,11 +98,7 @@ async def campaign_action(
     except UnknownCampaignError:
         await callback.answer(_("This button is out of date."), show_alert=True)
         return
-    await show(
-        callback,
-        await campaigns_text(campaigns, language),
-        await campaigns_keyboard(campaigns, language),
-    )
+    await show_campaigns(callback, campaigns, language)
 
 
 def create_router() -> Router:

@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, ForceReply, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.domain import Language
+from bot.domain import Language, TipCategory, TipStatus
 from bot.handlers.common import show
 from bot.handlers.tip_cards import card_keyboard, card_text
 from bot.keyboards.callbacks import TipAskInput, TipInputKind, TipOpen, TipSetStatus
@@ -38,12 +38,18 @@ async def _view_in_scope(
     if not member.covers(view.tip.region):
         await callback.answer(_("This tip is outside your region."), show_alert=True)
         return None
+    if not member.moderates and view.tip.category is not TipCategory.WALL_ADVERT:
+        await callback.answer(_("Volunteers see wall adverts only."), show_alert=True)
+        return None
     return view
 
 
-async def show_card(target: CallbackQuery, view: TipView, library: Library, i18n: I18n) -> None:
+async def show_card(
+    target: CallbackQuery, view: TipView, member: StaffMember, library: Library, i18n: I18n
+) -> None:
     language = Language(i18n.current_locale)
-    await show(target, card_text(view, library, language), card_keyboard(view))
+    keyboard = card_keyboard(view, volunteer=not member.moderates)
+    await show(target, card_text(view, library, language), keyboard)
 
 
 async def open_tip(
@@ -56,7 +62,7 @@ async def open_tip(
 ) -> None:
     view = await _view_in_scope(callback, callback_data.tip, member, tips)
     if view is not None:
-        await show_card(callback, view, library, i18n)
+        await show_card(callback, view, member, library, i18n)
 
 
 async def set_status(
@@ -70,14 +76,19 @@ async def set_status(
     if await _view_in_scope(callback, callback_data.tip, member, tips) is None:
         return
     try:
-        view = await tips.change_status(callback_data.tip, callback_data.status, member.user_id)
+        if member.moderates:
+            view = await tips.change_status(callback_data.tip, callback_data.status, member.user_id)
+        elif callback_data.status is TipStatus.PAINTED:
+            view = await tips.mark_painted(callback_data.tip, member.user_id)
+        else:
+            raise TransitionError("volunteers only mark wall adverts painted over")
     except TransitionError:
         await callback.answer(
             _("That status can't follow the current one; the card was refreshed."),
             show_alert=True,
         )
         view = await tips.view(callback_data.tip)
-    await show_card(callback, view, library, i18n)
+    await show_card(callback, view, member, library, i18n)
 
 
 async def ask_input(
@@ -88,6 +99,9 @@ async def ask_input(
     state: FSMContext,
 ) -> None:
     if await _view_in_scope(callback, callback_data.tip, member, tips) is None:
+        return
+    if not member.moderates:
+        await callback.answer(_("Only moderators can write notes and replies."), show_alert=True)
         return
     if callback_data.kind is TipInputKind.NOTE:
         await state.set_state(ModeratorInput.note)
@@ -112,6 +126,8 @@ async def receive_input(
     data = await state.get_data()
     kind = await state.get_state()
     await state.clear()
+    if not member.moderates:
+        return
     tip_id = int(data.get("tip", 0))
     if not message.text:
         await message.answer(_("Only text can be saved. Press the button on the card again."))

@@ -73,13 +73,28 @@ def next_statuses(view: TipView) -> list[TipStatus]:
     return allowed
 
 
-def card_keyboard(view: TipView) -> InlineKeyboardMarkup:
+def volunteer_may_paint(view: TipView) -> bool:
+    return view.tip.category is TipCategory.WALL_ADVERT and view.tip.status.is_unresolved
+
+
+def card_keyboard(view: TipView, *, volunteer: bool = False) -> InlineKeyboardMarkup:
+    """The card's actions; a volunteer can only mark a wall advert painted over."""
     builder = InlineKeyboardBuilder()
-    for status in next_statuses(view):
+    if volunteer:
+        statuses = [TipStatus.PAINTED] if volunteer_may_paint(view) else []
+    else:
+        statuses = next_statuses(view)
+    for status in statuses:
         builder.button(
             text=status_label(status), callback_data=TipSetStatus(tip=view.tip.id, status=status)
         )
     builder.adjust(2)
+    refresh = InlineKeyboardButton(
+        text=_("🔄 Refresh"), callback_data=TipOpen(tip=view.tip.id).pack()
+    )
+    if volunteer:
+        builder.row(refresh)
+        return builder.as_markup()
     builder.row(
         InlineKeyboardButton(
             text=_("📝 Note"),
@@ -90,9 +105,7 @@ def card_keyboard(view: TipView) -> InlineKeyboardMarkup:
             callback_data=TipAskInput(tip=view.tip.id, kind=TipInputKind.REPLY).pack(),
         ),
     )
-    builder.row(
-        InlineKeyboardButton(text=_("🔄 Refresh"), callback_data=TipOpen(tip=view.tip.id).pack())
-    )
+    builder.row(refresh)
     return builder.as_markup()
 
 

@@ -26,7 +26,10 @@ PAGE_SIZE = 10
 def _filter(query: TipQueue, member: StaffMember) -> QueueFilter:
     return QueueFilter(
         status=parse_enum(TipStatus, query.status),
-        category=parse_enum(TipCategory, query.category),
+        # Volunteers handle wall adverts only.
+        category=parse_enum(TipCategory, query.category)
+        if member.moderates
+        else TipCategory.WALL_ADVERT,
         # A regional moderator sees their region only, whatever the button says.
         region=member.region or query.region or None,
     )

@@ -214,3 +214,29 @@ class ComposeRegion(CallbackData, prefix="cg1"):
 class CampaignAct(CallbackData, prefix="ca1"):
     campaign: str
     action: str  # "preview", "enable" or "disable"
+
+
+class AdminAction(StrEnum):
+    TEAM = "team"
+    INVITE_MODERATOR = "inv_mod"
+    INVITE_VOLUNTEER = "inv_vol"
+    TIPS = "tips"
+    STATS = "stats"
+    AUDIT = "audit"
+    BROADCASTS = "bcasts"
+    CAMPAIGNS = "camps"
+
+
+class AdminOpen(CallbackData, prefix="ad1"):
+    action: AdminAction
+
+
+class InviteRegion(CallbackData, prefix="ir1"):
+    """The region of the invite being made; NO_REGION: every region."""
+
+    role: str
+    code: str
+
+
+class StaffRemove(CallbackData, prefix="sr1"):
+    user: int

@@ -1,16 +1,25 @@
-"""Who may moderate: owners from ADMIN_IDS, and staff rows (moderators, volunteers).
+"""Who may moderate: owners from ADMIN_IDS, and staff (moderators and volunteers) whom an owner
+added by a one-time invite link or by user id.
 
 Checked whenever an action executes, not only when a button is drawn, so a forged or stale
-button does nothing for someone without the role.
+button does nothing for someone without the role. Every change is on the audit trail.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.db import Database
-from bot.db.repositories import staff
+from bot.db.repositories import audit, staff
+from bot.db.repositories.tips import stamp
+
+INVITE_LIFETIME = dt.timedelta(hours=24)
+INVITE_PREFIX = "inv_"  # /start payloads that are invites
 
 
 class StaffRole(StrEnum):
@@ -29,14 +38,36 @@ class StaffMember:
     def moderates(self) -> bool:
         return self.role in {StaffRole.OWNER, StaffRole.MODERATOR}
 
+    @property
+    def is_owner(self) -> bool:
+        return self.role is StaffRole.OWNER
+
     def covers(self, region: str | None) -> bool:
         return self.region is None or self.region == region
 
 
+class InviteError(Exception):
+    """The invite is unknown, expired or used."""
+
+
+class RoleError(ValueError):
+    """The change is not allowed (e.g. removing an owner)."""
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class RoleService:
-    def __init__(self, db: Database, owner_ids: frozenset[int]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        owner_ids: frozenset[int],
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
         self._db = db
         self._owners = owner_ids
+        self._now = now
 
     async def member(self, user_id: int) -> StaffMember | None:
         if user_id in self._owners:
@@ -44,3 +75,70 @@ class RoleService:
         async with self._db.transaction() as conn:
             row = await staff.get(conn, user_id)
         return None if row is None else StaffMember(row.user_id, StaffRole(row.role), row.region)
+
+    async def team(self) -> list[StaffMember]:
+        async with self._db.transaction() as conn:
+            rows = await staff.all_staff(conn)
+        owners = [StaffMember(uid, StaffRole.OWNER, None) for uid in sorted(self._owners)]
+        return owners + [StaffMember(r.user_id, StaffRole(r.role), r.region) for r in rows]
+
+    async def create_invite(self, actor_id: int, role: StaffRole, region: str | None) -> str:
+        """A one-time token for a t.me/<bot>?start= link; only its hash is stored."""
+        if role is StaffRole.OWNER:
+            raise RoleError("owners are set in ADMIN_IDS")
+        token = INVITE_PREFIX + secrets.token_urlsafe(18)
+        now = self._now()
+        async with self._db.transaction() as conn:
+            await staff.insert_invite(
+                conn, _hash(token), role.value, region, actor_id, stamp(now + INVITE_LIFETIME)
+            )
+            await audit.record(
+                conn, actor_id, "staff.invite", f"role:{role.value}", now, region or ""
+            )
+        return token
+
+    async def accept_invite(self, token: str, user_id: int) -> StaffMember:
+        now = self._now()
+        async with self._db.transaction() as conn:
+            invite = await staff.get_invite(conn, _hash(token))
+            if invite is None or invite.used_by is not None:
+                raise InviteError("unknown or used")
+            if dt.datetime.fromisoformat(invite.expires_at) <= now:
+                raise InviteError("expired")
+            if user_id in self._owners:
+                raise InviteError("owners need no invite")
+            if not await staff.use_invite(conn, _hash(token), user_id, stamp(now)):
+                raise InviteError("used")
+            await staff.upsert(
+                conn, user_id, invite.role, invite.region, invite.created_by, now.date().isoformat()
+            )
+            await audit.record(conn, user_id, "staff.join", f"user:{user_id}", now, invite.role)
+        return StaffMember(user_id, StaffRole(invite.role), invite.region)
+
+    async def add(
+        self, actor_id: int, user_id: int, role: StaffRole, region: str | None
+    ) -> StaffMember:
+        if role is StaffRole.OWNER or user_id in self._owners:
+            raise RoleError("owners are set in ADMIN_IDS")
+        now = self._now()
+        async with self._db.transaction() as conn:
+            await staff.upsert(conn, user_id, role.value, region, actor_id, now.date().isoformat())
+            await audit.record(
+                conn,
+                actor_id,
+                "staff.add",
+                f"user:{user_id}",
+                now,
+                f"{role.value} {region or ''}".strip(),
+            )
+        return StaffMember(user_id, role, region)
+
+    async def remove(self, actor_id: int, user_id: int) -> bool:
+        if user_id in self._owners:
+            raise RoleError("owners are set in ADMIN_IDS")
+        now = self._now()
+        async with self._db.transaction() as conn:
+            removed = await staff.delete(conn, user_id)
+            if removed:
+                await audit.record(conn, actor_id, "staff.remove", f"user:{user_id}", now)
+        return removed

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from bot.db import Database
 from bot.db.repositories import audit, tips
 from bot.db.repositories.tips import QueueFilter, QueueRow
-from bot.domain import TIP_TRANSITIONS, PlaceGroup, Tip, TipDraftData, TipStatus
+from bot.domain import TIP_TRANSITIONS, PlaceGroup, Tip, TipCategory, TipDraftData, TipStatus
 from bot.services import receipts
 
 MAX_DESCRIPTION = 1500
@@ -94,6 +94,19 @@ class TipService:
             now = self._now()
             await tips.set_status(conn, tip_id, status, now, duplicate_of)
             await audit.record(conn, actor_id, "tip.status", f"tip:{tip_id}", now, status.value)
+        return await self.view(tip_id)
+
+    async def mark_painted(self, tip_id: int, actor_id: int) -> TipView:
+        """A volunteer painted over a wall advert: allowed while the tip is unresolved."""
+        async with self._db.transaction() as conn:
+            tip = await tips.get(conn, tip_id)
+            if tip is None:
+                raise TipNotFoundError(tip_id)
+            if tip.category is not TipCategory.WALL_ADVERT or not tip.status.is_unresolved:
+                raise TransitionError(f"{tip.category}/{tip.status} -> painted")
+            now = self._now()
+            await tips.set_status(conn, tip_id, TipStatus.PAINTED, now)
+            await audit.record(conn, actor_id, "tip.status", f"tip:{tip_id}", now, "painted")
         return await self.view(tip_id)
 
     async def add_note(self, tip_id: int, actor_id: int, text: str) -> None:

@@ -1,0 +1,317 @@
+"""/admin: the staff menu, drawn for the role; owners build the team with one-time invite
+links or by user id, list it and remove people. Roles are checked again on every action."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain import Language, parse_enum
+from bot.handlers.audit import show_audit
+from bot.handlers.broadcast_control import show_broadcasts
+from bot.handlers.campaigns import show_campaigns
+from bot.handlers.common import show
+from bot.handlers.stats import show_stats
+from bot.handlers.tip_queue import show_queue
+from bot.keyboards.callbacks import (
+    NO_REGION,
+    AdminAction,
+    AdminOpen,
+    InviteRegion,
+    StaffRemove,
+    TipQueue,
+)
+from bot.services.audit import AuditService
+from bot.services.broadcasts import BroadcastService
+from bot.services.campaigns import CampaignService
+from bot.services.content import Library
+from bot.services.roles import (
+    INVITE_PREFIX,
+    InviteError,
+    RoleError,
+    RoleService,
+    StaffMember,
+    StaffRole,
+)
+from bot.services.stats import StatsService
+from bot.services.tips import TipService
+
+
+def role_name(role: StaffRole) -> str:
+    names = {
+        StaffRole.OWNER: _("owner"),
+        StaffRole.MODERATOR: _("moderator"),
+        StaffRole.VOLUNTEER: _("volunteer"),
+    }
+    return names[role]
+
+
+def describe_member(member: StaffMember, library: Library, language: Language) -> str:
+    region = library.region_name(member.region, language) or _("all regions")
+    return _("{role}, {region}").format(role=role_name(member.role), region=region)
+
+
+def admin_menu(member: StaffMember) -> InlineKeyboardMarkup:
+    """Only what the role allows is drawn (and each action checks again when pressed)."""
+    items = [(_("🗂 Tips queue"), AdminAction.TIPS)]
+    if member.moderates:
+        items += [
+            (_("📊 Statistics"), AdminAction.STATS),
+            (_("📣 Broadcasts"), AdminAction.BROADCASTS),
+            (_("🗓 Campaigns"), AdminAction.CAMPAIGNS),
+        ]
+    if member.is_owner:
+        items += [
+            (_("👥 Team"), AdminAction.TEAM),
+            (_("➕ Invite a moderator"), AdminAction.INVITE_MODERATOR),
+            (_("➕ Invite a volunteer"), AdminAction.INVITE_VOLUNTEER),
+            (_("🧾 Audit trail"), AdminAction.AUDIT),
+        ]
+    builder = InlineKeyboardBuilder()
+    for text, action in items:
+        builder.button(text=text, callback_data=AdminOpen(action=action))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def admin_text(member: StaffMember, library: Library, language: Language) -> str:
+    lines = [
+        _("<b>Staff menu</b>: you are {who}.").format(
+            who=describe_member(member, library, language)
+        ),
+        "",
+        _("/tips: the queue of tips"),
+    ]
+    if member.moderates:
+        lines += [
+            _("/export: tips as a CSV file"),
+            _("/stats: statistics"),
+            _("/broadcast, /broadcasts: messages to subscribers"),
+            _("/campaigns: scheduled campaign messages"),
+        ]
+    if member.is_owner:
+        lines += [
+            _("/addstaff ID moderator|volunteer [REGION]: add someone by user id"),
+            _("/audit [ID]: the audit trail, optionally of one person"),
+        ]
+    return "\n".join(lines)
+
+
+async def admin_command(
+    message: Message, member: StaffMember, library: Library, i18n: I18n
+) -> None:
+    language = Language(i18n.current_locale)
+    await message.answer(admin_text(member, library, language), reply_markup=admin_menu(member))
+
+
+async def show_team(
+    target: Message | CallbackQuery, roles: RoleService, library: Library, language: Language
+) -> None:
+    team = await roles.team()
+    lines = [_("<b>Team</b>")]
+    builder = InlineKeyboardBuilder()
+    for person in team:
+        lines.append(f"{person.user_id}: {describe_member(person, library, language)}")
+        if person.role is not StaffRole.OWNER:
+            builder.button(
+                text=_("❌ Remove {id}").format(id=person.user_id),
+                callback_data=StaffRemove(user=person.user_id),
+            )
+    builder.adjust(2)
+    await show(target, "\n".join(lines), builder.as_markup())
+
+
+def _invite_regions(role: StaffRole, library: Library, language: Language) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("All regions"), callback_data=InviteRegion(role=role.value, code=NO_REGION)
+    )
+    for region in library.regions:
+        builder.button(
+            text=region.name.get(language),
+            callback_data=InviteRegion(role=role.value, code=region.code),
+        )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def admin_button(
+    callback: CallbackQuery,
+    callback_data: AdminOpen,
+    member: StaffMember,
+    roles: RoleService,
+    library: Library,
+    i18n: I18n,
+    tips: TipService,
+    broadcasts: BroadcastService,
+    campaigns: CampaignService,
+    audit: AuditService,
+    stats: StatsService,
+    bot: Bot,
+) -> None:
+    language = Language(i18n.current_locale)
+    action = callback_data.action
+    owner_only = {
+        AdminAction.TEAM,
+        AdminAction.INVITE_MODERATOR,
+        AdminAction.INVITE_VOLUNTEER,
+        AdminAction.AUDIT,
+    }
+    moderator_only = {AdminAction.STATS, AdminAction.BROADCASTS, AdminAction.CAMPAIGNS}
+    if (action in owner_only and not member.is_owner) or (
+        action in moderator_only and not member.moderates
+    ):
+        await callback.answer(_("Your role does not allow this."), show_alert=True)
+        return
+    if action is AdminAction.TEAM:
+        await show_team(callback, roles, library, language)
+    elif action in {AdminAction.INVITE_MODERATOR, AdminAction.INVITE_VOLUNTEER}:
+        role = (
+            StaffRole.MODERATOR if action is AdminAction.INVITE_MODERATOR else StaffRole.VOLUNTEER
+        )
+        await show(
+            callback, _("Which region will they work in?"), _invite_regions(role, library, language)
+        )
+    elif action is AdminAction.TIPS:
+        await show_queue(callback, TipQueue(), member, tips, library, language)
+    elif action is AdminAction.BROADCASTS:
+        await show_broadcasts(callback, member, broadcasts)
+    elif action is AdminAction.CAMPAIGNS:
+        await show_campaigns(callback, campaigns, language)
+    elif action is AdminAction.AUDIT:
+        await show_audit(callback, audit)
+    else:
+        await show_stats(callback, member, stats, library, language, bot)
+
+
+async def make_invite(
+    callback: CallbackQuery,
+    callback_data: InviteRegion,
+    member: StaffMember,
+    roles: RoleService,
+    library: Library,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    role = parse_enum(StaffRole, callback_data.role)
+    code = None if callback_data.code == NO_REGION else callback_data.code
+    if (
+        not member.is_owner
+        or role is None
+        or role is StaffRole.OWNER
+        or (code is not None and library.region(code) is None)
+    ):
+        await callback.answer(_("Your role does not allow this."), show_alert=True)
+        return
+    token = await roles.create_invite(member.user_id, role, code)
+    me = await bot.me()
+    link = f"https://t.me/{me.username}?start={token}"
+    who = describe_member(StaffMember(0, role, code), library, Language(i18n.current_locale))
+    text = "\n\n".join(
+        (
+            _("Invite link for a {who}:").format(who=who),
+            f"<code>{link}</code>",
+            _("It works once and expires in 24 hours. Send it privately to the person."),
+        )
+    )
+    await show(callback, text)
+
+
+async def remove_staff(
+    callback: CallbackQuery,
+    callback_data: StaffRemove,
+    member: StaffMember,
+    roles: RoleService,
+    library: Library,
+    i18n: I18n,
+) -> None:
+    if not member.is_owner:
+        await callback.answer(_("Your role does not allow this."), show_alert=True)
+        return
+    try:
+        removed = await roles.remove(member.user_id, callback_data.user)
+    except RoleError:
+        removed = False
+    await callback.answer(_("Removed.") if removed else _("Nothing to remove."))
+    await show_team(callback, roles, library, Language(i18n.current_locale))
+
+
+async def add_staff_command(
+    message: Message,
+    command: CommandObject,
+    member: StaffMember,
+    roles: RoleService,
+    library: Library,
+    i18n: I18n,
+) -> None:
+    usage = _(
+        "Use: /addstaff ID moderator|volunteer [REGION], "
+        "for example /addstaff 12345 moderator astana"
+    )
+    if not member.is_owner:
+        await message.answer(_("Only owners can add people to the team."))
+        return
+    words = (command.args or "").split()
+    role = parse_enum(StaffRole, words[1]) if len(words) >= 2 else None
+    region = words[2] if len(words) >= 3 else None
+    if (
+        len(words) not in {2, 3}
+        or not words[0].isdigit()
+        or role is None
+        or (region is not None and library.region(region) is None)
+    ):
+        await message.answer(usage)
+        return
+    try:
+        added = await roles.add(member.user_id, int(words[0]), role, region)
+    except RoleError:
+        await message.answer(usage)
+        return
+    language = Language(i18n.current_locale)
+    await message.answer(
+        _("{id} is now: {who}.").format(
+            id=added.user_id, who=describe_member(added, library, language)
+        )
+    )
+
+
+async def accept_invite(
+    message: Message, command: CommandObject, roles: RoleService, library: Library, i18n: I18n
+) -> None:
+    """Someone opened an invite link (t.me/<bot>?start=inv_...)."""
+    try:
+        member = await roles.accept_invite(command.args or "", message.chat.id)
+    except InviteError:
+        await message.answer(
+            _("This invite link is not valid: it may have expired or been used already.")
+        )
+        return
+    who = describe_member(member, library, Language(i18n.current_locale))
+    await message.answer(
+        _("Welcome to the team! You are now: {who}. Send /admin to see what you can do.").format(
+            who=who
+        )
+    )
+
+
+def create_invite_router() -> Router:
+    """Invite links arrive as /start with a payload; open to everyone, in private chats."""
+    router = Router(name=__name__ + ".invites")
+    router.message.register(
+        accept_invite, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX))
+    )
+    return router
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(admin_command, Command("admin"))
+    router.message.register(add_staff_command, Command("addstaff"))
+    router.callback_query.register(admin_button, AdminOpen.filter())
+    router.callback_query.register(make_invite, InviteRegion.filter())
+    router.callback_query.register(remove_staff, StaffRemove.filter())
+    return router

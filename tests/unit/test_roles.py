@@ -1,0 +1,77 @@
+"""RoleService: invites (single use, expiry, wrong token), adding and removing staff, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.db import Database
+from bot.services.roles import InviteError, RoleError, RoleService, StaffRole
+
+OWNER = 1
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def roles(db: Database, clock: Clock) -> RoleService:
+    return RoleService(db, frozenset({OWNER}), clock)
+
+
+async def test_an_invite_works_once(roles: RoleService) -> None:
+    token = await roles.create_invite(OWNER, StaffRole.MODERATOR, "astana")
+    assert token.startswith("inv_") and len(token) <= 64  # fits a t.me start parameter
+    member = await roles.accept_invite(token, 42)
+    assert (member.role, member.region) == (StaffRole.MODERATOR, "astana")
+    assert await roles.member(42) == member
+    with pytest.raises(InviteError):
+        await roles.accept_invite(token, 43)
+    assert await roles.member(43) is None
+
+
+async def test_an_invite_expires_after_a_day(roles: RoleService, clock: Clock) -> None:
+    token = await roles.create_invite(OWNER, StaffRole.VOLUNTEER, None)
+    clock.now += dt.timedelta(hours=24)
+    with pytest.raises(InviteError):
+        await roles.accept_invite(token, 42)
+
+
+async def test_a_wrong_token_is_refused(roles: RoleService) -> None:
+    await roles.create_invite(OWNER, StaffRole.MODERATOR, None)
+    with pytest.raises(InviteError):
+        await roles.accept_invite("inv_not-a-real-token", 42)
+
+
+async def test_the_token_is_stored_only_as_a_hash(roles: RoleService, db: Database) -> None:
+    token = await roles.create_invite(OWNER, StaffRole.MODERATOR, None)
+    async with db.transaction() as conn, conn.execute("SELECT * FROM staff_invites") as cursor:
+        rows = " ".join([str(tuple(row)) async for row in cursor])
+    assert token not in rows and token.removeprefix("inv_") not in rows
+
+
+async def test_add_remove_and_owners_are_fixed(roles: RoleService, db: Database) -> None:
+    await roles.add(OWNER, 7, StaffRole.VOLUNTEER, "almaty")
+    assert [m.user_id for m in await roles.team()] == [OWNER, 7]
+    with pytest.raises(RoleError):
+        await roles.add(OWNER, OWNER, StaffRole.MODERATOR, None)
+    with pytest.raises(RoleError):
+        await roles.remove(OWNER, OWNER)
+    assert await roles.remove(OWNER, 7)
+    assert not await roles.remove(OWNER, 7)
+    async with (
+        db.transaction() as conn,
+        conn.execute("SELECT action FROM audit_log ORDER BY id") as cursor,
+    ):
+        assert [row[0] async for row in cursor] == ["staff.add", "staff.remove"]
