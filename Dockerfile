@@ -22,3 +22,6 @@ VOLUME ["/data"]
 # `python -m bot` runs from /app, so the copied source (with its migrations and catalogues)
 # is what runs; the installed copy only brought the dependencies.
 ENTRYPOINT ["python", "-m", "bot"]
+# `run` needs BOT_TOKEN and stops with one clear line without it (plain `python -m bot` would
+# start the local demo instead, which is for trying the bot on one's own machine).
+CMD ["run"]

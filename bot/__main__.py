@@ -1,14 +1,18 @@
-"""Command line: `python -m bot [run|migrate|content check|i18n compile]`."""
+"""Command line: `python -m bot [run|demo|migrate|content check|i18n compile]`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
+import ipaddress
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.db import Database
+from bot.db.backup import BackupError, backup
 from bot.db.migrations import MigrationError
 from bot.i18n import CatalogError, compile_catalogs
 from bot.logs import configure_logging
@@ -16,6 +20,26 @@ from bot.services.content import ContentError, load_library
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
+DEMO_HOST = "127.0.0.1"
+DEMO_PORT = 8080
+DEMO_DATABASE = Path("data/demo.sqlite3")
+
+
+def _loopback(value: str) -> str:
+    try:
+        if value == "localhost" or ipaddress.ip_address(value).is_loopback:
+            return value
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(
+        "the demo serves this machine only: 127.0.0.1, ::1 or localhost"
+    )
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 0 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError("a port number from 0 (any free port) to 65535")
+    return int(value)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,8 +48,25 @@ def _parser() -> argparse.ArgumentParser:
         description="Qorgan: a Telegram bot for youth drug-prevention outreach (kk, ru).",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("run", help="run the bot with long polling (the default)")
+    commands.add_parser("run", help="run the bot with long polling (the default with BOT_TOKEN)")
+    demo = commands.add_parser(
+        "demo",
+        help="try the bot in a local web chat, no Telegram needed (the default without BOT_TOKEN)",
+    )
+    demo.add_argument(
+        "--host", type=_loopback, default=DEMO_HOST, help="loopback address (%(default)s)"
+    )
+    demo.add_argument("--port", type=_port, default=DEMO_PORT, help="web page port (%(default)s)")
+    demo.add_argument(
+        "--database", type=Path, default=DEMO_DATABASE, help="its own SQLite file (%(default)s)"
+    )
+    # `python -m bot` without a token runs the demo with these.
+    parser.set_defaults(host=DEMO_HOST, port=DEMO_PORT, database=DEMO_DATABASE)
     commands.add_parser("migrate", help="apply database migrations and exit")
+    backup_parser = commands.add_parser(
+        "backup", help="copy the database to PATH while the bot may keep running"
+    )
+    backup_parser.add_argument("path", type=Path, help="where to write the copy")
     content = commands.add_parser("content", help="work with the content files")
     content.add_argument("action", choices=["check"], help="check: validate every content file")
     i18n = commands.add_parser("i18n", help="work with the translation catalogues")
@@ -42,6 +83,28 @@ async def _run(settings: Settings) -> None:
     from bot.app import Application  # imported late: the other commands need no aiogram
 
     await Application(settings).run()
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.demo import DemoServer, serve_until_stopped  # imported late, like the bot
+
+    database: Path = args.database
+    if database.resolve() == settings.database_path.resolve():
+        raise SettingsError(
+            "the demo needs its own database: --database must differ from DATABASE_PATH"
+        )
+
+    def announce(url: str) -> None:
+        print(f"Qorgan demo: open {url} in a browser. Nothing leaves this computer.", flush=True)
+        print("Press Ctrl+C to stop.", flush=True)
+
+    try:
+        asyncio.run(serve_until_stopped(DemoServer(args.host, args.port, database), announce))
+    except OSError as exc:
+        hint = " (choose another port with --port)" if exc.errno == errno.EADDRINUSE else ""
+        print(f"Cannot start the demo: {exc}{hint}", file=sys.stderr)
+        return EXIT_FAILURE
+    return 0
 
 
 def _content_check() -> int:
@@ -71,6 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         settings = load_settings()
         configure_logging(settings.log_level)
+        if command == "backup":
+            pages = backup(settings.database_path, args.path)
+            print(f"Backed up {settings.database_path} to {args.path} ({pages} pages).")
+            return 0
         if command == "migrate":
             applied = asyncio.run(_migrate(settings))
             print(
@@ -78,11 +145,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 + (f" ({', '.join(applied)})" if applied else "")
             )
             return 0
+        if command == "demo" or (args.command is None and settings.bot_token is None):
+            if args.command is None:
+                print("BOT_TOKEN is not set: starting the local demo.", file=sys.stderr)
+            return _demo(args, settings)
         settings.require_token()
         asyncio.run(_run(settings))
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except BackupError as exc:
+        print(f"Backup failed: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     except (MigrationError, ContentError, CatalogError) as exc:
         print(f"Cannot start: {exc}", file=sys.stderr)
         return EXIT_FAILURE

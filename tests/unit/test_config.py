@@ -90,10 +90,29 @@ def test_command_line_gives_one_line_and_exit_2(
     assert "ADMIN_IDS" in err and "Traceback" not in err
 
 
-def test_missing_token_gives_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([]) == 2
+def test_missing_token_starts_the_demo_unless_run_is_asked_for(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from bot.config import Settings
+
+    started: list[tuple[str, int, Path]] = []
+
+    def fake_demo(args: argparse.Namespace, settings: Settings) -> int:
+        started.append((args.host, args.port, args.database))
+        return 0
+
+    monkeypatch.setattr("bot.__main__._demo", fake_demo)
+    # `python -m bot` without a token: the local demo, with its defaults.
+    assert main([]) == 0
+    assert started == [("127.0.0.1", 8080, Path("data/demo.sqlite3"))]
+    assert "BOT_TOKEN" in capsys.readouterr().err
+    # `python -m bot run` still needs the token: one line, exit 2.
+    assert main(["run"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "BOT_TOKEN" in err
+    assert len(started) == 1
 
 
 def test_migrate_command(
