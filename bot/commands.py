@@ -26,6 +26,7 @@ USER_COMMANDS = (
     ("help", N_("What this bot can do")),
     ("privacy", N_("What the bot stores")),
     ("stop", N_("Stop campaign messages")),
+    ("forget", N_("Delete everything the bot keeps about you")),
     ("cancel", N_("Leave what you are doing")),
 )
 MODERATOR_COMMANDS = (

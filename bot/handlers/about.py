@@ -32,6 +32,7 @@ def help_text() -> str:
             _("/language: change the language"),
             _("/privacy: what I store and what I never store"),
             _("/stop: stop campaign messages"),
+            _("/forget: delete everything I keep about you"),
             _("/cancel: leave what you are doing"),
             "",
             _("If you are in danger right now, call 112."),
@@ -72,7 +73,10 @@ def privacy_text() -> str:
             _("• photos are kept as Telegram re-encoded them, without hidden location data"),
             _("• the text and photos of a closed report are deleted after a while"),
             "",
-            _("Nobody gets your data for advertising. To stop campaign messages, send /stop."),
+            _(
+                "Nobody gets your data for advertising. To stop campaign messages, send /stop; "
+                "to delete everything I keep about you, send /forget."
+            ),
         )
     )
 

@@ -7,13 +7,15 @@ the reporter is written while it is filled in, and the stored tip knows nothing 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from html import escape
+from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -234,18 +236,33 @@ async def draft_or_expired(
     return draft
 
 
+class DraftMiddleware(BaseMiddleware):
+    """Hands each form handler the chat's draft and language as `draft` and `language`, or
+    says that the draft expired and stops there, so that no handler repeats it."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        assert isinstance(event, Message | CallbackQuery)
+        draft = await draft_or_expired(event, data["state"], data["drafts"])
+        if draft is None:
+            return None
+        data["draft"] = draft
+        data["language"] = language_of(data.get("profile"), data["i18n"])
+        return await handler(event, data)
+
+
 async def choose_category(
     callback: CallbackQuery,
     callback_data: ReportCategory,
     state: FSMContext,
-    drafts: DraftStore,
+    draft: TipDraft,
     library: Library,
-    profile: Profile | None,
-    i18n: I18n,
+    language: Language,
 ) -> None:
-    draft = await draft_or_expired(callback, state, drafts)
-    if draft is None:
-        return
     old = draft.category
     draft.category = callback_data.category
     if old is not None and old.is_in_the_street != draft.category.is_in_the_street:
@@ -253,32 +270,30 @@ async def choose_category(
         draft.place_key = draft.place_label = draft.address = None
         draft.latitude = draft.longitude = None
         draft.done.discard(ReportStep.PLACE)
-    await ask_next(callback, state, draft, library, language_of(profile, i18n))
+    await ask_next(callback, state, draft, library, language)
+
+
+async def cancel(callback: CallbackQuery, state: FSMContext, drafts: DraftStore) -> None:
+    """Works whether or not the draft still exists."""
+    drafts.discard(callback.from_user.id)
+    await state.clear()
+    await show(callback, _("Report cancelled. Nothing was saved."))
 
 
 async def button(
     callback: CallbackQuery,
     callback_data: ReportButton,
     state: FSMContext,
+    draft: TipDraft,
     drafts: DraftStore,
     library: Library,
-    profile: Profile | None,
-    i18n: I18n,
+    language: Language,
     tips: TipService,
     quota: DailyQuota,
     settings: Settings,
     bot: Bot,
 ) -> None:
     action = callback_data.action
-    if action is ReportAction.CANCEL:
-        drafts.discard(callback.from_user.id)
-        await state.clear()
-        await show(callback, _("Report cancelled. Nothing was saved."))
-        return
-    draft = await draft_or_expired(callback, state, drafts)
-    if draft is None:
-        return
-    language = language_of(profile, i18n)
     current = await state.get_state()
     if action is ReportAction.SKIP:
         step = {
@@ -310,35 +325,26 @@ async def choose_region(
     callback: CallbackQuery,
     callback_data: ReportRegion,
     state: FSMContext,
-    drafts: DraftStore,
+    draft: TipDraft,
     library: Library,
-    profile: Profile | None,
-    i18n: I18n,
+    language: Language,
 ) -> None:
-    draft = await draft_or_expired(callback, state, drafts)
-    if draft is None:
-        return
     code = None if callback_data.code == NO_REGION else callback_data.code
     if code is not None and library.region(code) is None:
         await callback.answer(_("This button is out of date."), show_alert=True)
         return
     draft.region = code
-    await ask_place(callback, state, draft, library, language_of(profile, i18n))
+    await ask_place(callback, state, draft, library, language)
 
 
 async def edit_step(
     callback: CallbackQuery,
     callback_data: ReportEdit,
     state: FSMContext,
-    drafts: DraftStore,
+    draft: TipDraft,
     library: Library,
-    profile: Profile | None,
-    i18n: I18n,
+    language: Language,
 ) -> None:
-    draft = await draft_or_expired(callback, state, drafts)
-    if draft is None:
-        return
-    language = language_of(profile, i18n)
     if callback_data.step is ReportStep.CATEGORY:
         await state.set_state(ReportForm.category)
         await show(callback, _("What do you want to report?"), categories_keyboard())
@@ -409,8 +415,13 @@ def create_router() -> Router:
     router = Router(name=__name__)
     router.message.register(report_command, Command("report"))
     router.callback_query.register(report_button, OpenScreen.filter(F.screen == Screen.REPORT))
-    router.callback_query.register(choose_category, ReportCategory.filter())
-    router.callback_query.register(button, ReportButton.filter())
-    router.callback_query.register(choose_region, ReportRegion.filter())
-    router.callback_query.register(edit_step, ReportEdit.filter())
+    router.callback_query.register(cancel, ReportButton.filter(F.action == ReportAction.CANCEL))
+    # The form's own buttons need the draft.
+    form = Router(name=__name__ + ".form")
+    form.callback_query.middleware(DraftMiddleware())
+    form.callback_query.register(choose_category, ReportCategory.filter())
+    form.callback_query.register(button, ReportButton.filter())
+    form.callback_query.register(choose_region, ReportRegion.filter())
+    form.callback_query.register(edit_step, ReportEdit.filter())
+    router.include_router(form)
     return router

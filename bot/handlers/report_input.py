@@ -6,15 +6,14 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.domain import Profile
-from bot.handlers.report import ReportForm, ask_next, draft_or_expired, language_of
+from bot.domain import Language
+from bot.handlers.report import DraftMiddleware, ReportForm, ask_next
 from bot.keyboards.callbacks import ReportStep
 from bot.keyboards.report import photos_keyboard
 from bot.services.content import Library
-from bot.services.drafts import DraftStore
+from bot.services.drafts import TipDraft
 from bot.services.links import NotALinkError, normalise
 from bot.services.tips import MAX_DESCRIPTION, MAX_PHOTOS
 
@@ -31,23 +30,35 @@ def too_long(length: int, limit: int) -> str:
     )
 
 
-async def link_text(
+async def bounded_text(message: Message, limit: int) -> str | None:
+    """The message's text, or None after saying it is too long."""
+    text = (message.text or "").strip()
+    if len(text) > limit:
+        await message.answer(too_long(len(text), limit))
+        return None
+    return text
+
+
+async def step_done(
     message: Message,
     state: FSMContext,
-    drafts: DraftStore,
+    draft: TipDraft,
+    step: ReportStep,
     library: Library,
-    profile: Profile | None,
-    i18n: I18n,
+    language: Language,
 ) -> None:
-    draft = await draft_or_expired(message, state, drafts)
-    if draft is None or message.text is None:
-        return
-    text = message.text.strip()
-    if len(text) > MAX_LINK:
-        await message.answer(too_long(len(text), MAX_LINK))
+    draft.done.add(step)
+    await ask_next(message, state, draft, library, language)
+
+
+async def link_text(
+    message: Message, state: FSMContext, draft: TipDraft, library: Library, language: Language
+) -> None:
+    text = await bounded_text(message, MAX_LINK)
+    if text is None:
         return
     try:
-        key = normalise(text)
+        draft.place_key = normalise(text)
     except NotALinkError:
         await message.answer(
             _(
@@ -56,86 +67,47 @@ async def link_text(
             )
         )
         return
-    draft.place_label, draft.place_key = text, key
-    draft.done.add(ReportStep.PLACE)
-    await ask_next(message, state, draft, library, language_of(profile, i18n))
+    draft.place_label = text
+    await step_done(message, state, draft, ReportStep.PLACE, library, language)
 
 
 async def address_text(
-    message: Message,
-    state: FSMContext,
-    drafts: DraftStore,
-    library: Library,
-    profile: Profile | None,
-    i18n: I18n,
+    message: Message, state: FSMContext, draft: TipDraft, library: Library, language: Language
 ) -> None:
-    draft = await draft_or_expired(message, state, drafts)
-    if draft is None or message.text is None:
-        return
-    text = message.text.strip()
-    if len(text) > MAX_ADDRESS:
-        await message.answer(too_long(len(text), MAX_ADDRESS))
-        return
-    draft.address = text
-    draft.done.add(ReportStep.PLACE)
-    await ask_next(message, state, draft, library, language_of(profile, i18n))
+    text = await bounded_text(message, MAX_ADDRESS)
+    if text is not None:
+        draft.address = text
+        await step_done(message, state, draft, ReportStep.PLACE, library, language)
 
 
 async def location(
-    message: Message,
-    state: FSMContext,
-    drafts: DraftStore,
-    library: Library,
-    profile: Profile | None,
-    i18n: I18n,
+    message: Message, state: FSMContext, draft: TipDraft, library: Library, language: Language
 ) -> None:
-    draft = await draft_or_expired(message, state, drafts)
-    if draft is None or message.location is None:
-        return
+    assert message.location is not None
     draft.latitude, draft.longitude = message.location.latitude, message.location.longitude
-    draft.done.add(ReportStep.PLACE)
     await message.answer(_("📍 Location added."))
-    await ask_next(message, state, draft, library, language_of(profile, i18n))
+    await step_done(message, state, draft, ReportStep.PLACE, library, language)
 
 
 async def description_text(
-    message: Message,
-    state: FSMContext,
-    drafts: DraftStore,
-    library: Library,
-    profile: Profile | None,
-    i18n: I18n,
+    message: Message, state: FSMContext, draft: TipDraft, library: Library, language: Language
 ) -> None:
-    draft = await draft_or_expired(message, state, drafts)
-    if draft is None or message.text is None:
-        return
-    text = message.text.strip()
-    if len(text) > MAX_DESCRIPTION:
-        await message.answer(too_long(len(text), MAX_DESCRIPTION))
-        return
-    draft.description = text
-    draft.done.add(ReportStep.DESCRIPTION)
-    await ask_next(message, state, draft, library, language_of(profile, i18n))
+    text = await bounded_text(message, MAX_DESCRIPTION)
+    if text is not None:
+        draft.description = text
+        await step_done(message, state, draft, ReportStep.DESCRIPTION, library, language)
 
 
 async def photo(
-    message: Message,
-    state: FSMContext,
-    drafts: DraftStore,
-    library: Library,
-    profile: Profile | None,
-    i18n: I18n,
+    message: Message, state: FSMContext, draft: TipDraft, library: Library, language: Language
 ) -> None:
-    draft = await draft_or_expired(message, state, drafts)
-    if draft is None or not message.photo:
-        return
+    assert message.photo
     if len(draft.photo_file_ids) < MAX_PHOTOS:
         # The largest size; Telegram re-encodes photos, which drops their EXIF metadata.
         draft.photo_file_ids.append(message.photo[-1].file_id)
     count = len(draft.photo_file_ids)
     if count >= MAX_PHOTOS:
-        draft.done.add(ReportStep.PHOTOS)
-        await ask_next(message, state, draft, library, language_of(profile, i18n))
+        await step_done(message, state, draft, ReportStep.PHOTOS, library, language)
         return
     await message.answer(
         _("Photo {count} of {limit} added. Send another, or press Done.").format(
@@ -177,6 +149,7 @@ async def use_the_buttons(message: Message) -> None:
 
 def create_router() -> Router:
     router = Router(name=__name__)
+    router.message.middleware(DraftMiddleware())
     text = F.text & NOT_A_COMMAND
     router.message.register(link_text, ReportForm.link, text)
     router.message.register(address_text, ReportForm.where, text)

@@ -240,3 +240,7 @@ class InviteRegion(CallbackData, prefix="ir1"):
 
 class StaffRemove(CallbackData, prefix="sr1"):
     user: int
+
+
+class ForgetMe(CallbackData, prefix="fg1"):
+    confirmed: bool

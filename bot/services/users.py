@@ -66,6 +66,12 @@ class UserService:
             await users.mark_onboarded(conn, chat_id)
             return await self._load(conn, chat_id)
 
+    async def forget(self, chat_id: int) -> None:
+        """Delete everything kept about this chat. Anonymous tips are untouched: they hold
+        nothing about anyone."""
+        async with self._db.transaction() as conn:
+            await users.delete(conn, chat_id)
+
     async def unsubscribe_unreachable(self, chat_id: int) -> None:
         """The user blocked the bot: stop campaign messages, keep nothing else changed."""
         async with self._db.transaction() as conn:

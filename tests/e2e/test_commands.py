@@ -40,6 +40,7 @@ async def test_command_menu_is_registered_per_language(
         "privacy",
         "stop",
         "cancel",
+        "forget",
     }
     for code, language in (("kk", KK), ("ru", RU), (None, RU)):
         descriptions = {c["command"]: c["description"] for c in by_language[code]}

@@ -65,4 +65,7 @@ async def mark_onboarded(conn: aiosqlite.Connection, chat_id: int) -> None:
 
 
 async def delete(conn: aiosqlite.Connection, chat_id: int) -> None:
+    """Delete the profile; quiz attempts, answers, polls and votes go with it (foreign keys
+    ON DELETE CASCADE), and pending broadcast deliveries are dropped too."""
+    await conn.execute("DELETE FROM broadcast_deliveries WHERE chat_id = ?", (chat_id,))
     await conn.execute("DELETE FROM users WHERE chat_id = ?", (chat_id,))
