@@ -15,16 +15,9 @@ from bot.domain import BroadcastStatus
 from bot.services.broadcasts import BroadcastService
 from bot.services.campaigns import CampaignService
 from bot.services.content import Library
+from tests.clock import Clock
 
 ALMATY = ZoneInfo("Asia/Almaty")
-
-
-class Clock:
-    def __init__(self, moment: dt.datetime) -> None:
-        self.now = moment
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 def at(text: str) -> dt.datetime:
@@ -32,7 +25,7 @@ def at(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=ALMATY)
 
 
-def service(library: Library, db: Database, clock: Clock) -> CampaignService:
+def service(library: Library, db: Database, clock: Clock[dt.datetime]) -> CampaignService:
     return CampaignService(
         library, db, BroadcastService(db, clock), ALMATY, clock, grace=dt.timedelta(hours=6)
     )

@@ -8,25 +8,18 @@ import pytest
 
 from bot.db import Database
 from bot.services.roles import InviteError, RoleError, RoleService, StaffRole
+from tests.clock import Clock
 
 OWNER = 1
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+@pytest.fixture
+def clock() -> Clock[dt.datetime]:
+    return Clock(dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC))
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def roles(db: Database, clock: Clock) -> RoleService:
+def roles(db: Database, clock: Clock[dt.datetime]) -> RoleService:
     return RoleService(db, frozenset({OWNER}), clock)
 
 
@@ -41,7 +34,7 @@ async def test_an_invite_works_once(roles: RoleService) -> None:
     assert await roles.member(43) is None
 
 
-async def test_an_invite_expires_after_a_day(roles: RoleService, clock: Clock) -> None:
+async def test_an_invite_expires_after_a_day(roles: RoleService, clock: Clock[dt.datetime]) -> None:
     token = await roles.create_invite(OWNER, StaffRole.VOLUNTEER, None)
     clock.now += dt.timedelta(hours=24)
     with pytest.raises(InviteError):

@@ -3,36 +3,29 @@
 from __future__ import annotations
 
 from bot.middlewares.throttling import FloodGate
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.clock import Clock
 
 
 def test_updates_within_the_limit_pass() -> None:
-    gate = FloodGate(limit=3, clock=Clock())
+    gate = FloodGate(limit=3, clock=Clock(100.0))
     assert [gate.admit(1) for _ in range(3)] == [(True, False)] * 3
 
 
 def test_flood_is_dropped_after_one_warning() -> None:
-    gate = FloodGate(limit=3, clock=Clock())
+    gate = FloodGate(limit=3, clock=Clock(100.0))
     results = [gate.admit(1) for _ in range(6)]
     assert results[3] == (False, True)
     assert results[4:] == [(False, False), (False, False)]
 
 
 def test_users_are_limited_separately() -> None:
-    gate = FloodGate(limit=1, clock=Clock())
+    gate = FloodGate(limit=1, clock=Clock(100.0))
     assert gate.admit(1) == (True, False)
     assert gate.admit(2) == (True, False)
 
 
 def test_the_window_slides() -> None:
-    clock = Clock()
+    clock = Clock(100.0)
     gate = FloodGate(limit=2, clock=clock)
     gate.admit(1)
     gate.admit(1)
@@ -45,7 +38,7 @@ def test_the_window_slides() -> None:
 
 
 def test_idle_users_are_forgotten_when_the_table_grows() -> None:
-    clock = Clock()
+    clock = Clock(100.0)
     gate = FloodGate(limit=1, clock=clock)
     for user_id in range(10_002):
         gate.admit(user_id)

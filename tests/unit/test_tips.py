@@ -13,25 +13,18 @@ from bot.db import Database
 from bot.db.repositories.tips import QueueFilter
 from bot.domain import TipCategory, TipDraftData, TipStatus
 from bot.services.tips import TipNotFoundError, TipService, TransitionError
+from tests.clock import Clock
 
 MODERATOR = 777
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 6, 20, 10, 30, 15, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+@pytest.fixture
+def clock() -> Clock[dt.datetime]:
+    return Clock(dt.datetime(2026, 6, 20, 10, 30, 15, tzinfo=dt.UTC))
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def tips(db: Database, clock: Clock) -> TipService:
+def tips(db: Database, clock: Clock[dt.datetime]) -> TipService:
     return TipService(db, clock)
 
 
@@ -68,7 +61,9 @@ async def test_time_is_kept_to_the_minute(tips: TipService) -> None:
     assert tip.created_at == dt.datetime(2026, 6, 20, 10, 30, tzinfo=dt.UTC)
 
 
-async def test_tips_about_one_place_are_grouped(tips: TipService, clock: Clock) -> None:
+async def test_tips_about_one_place_are_grouped(
+    tips: TipService, clock: Clock[dt.datetime]
+) -> None:
     first = (await tips.submit(channel())).tip
     clock.now += dt.timedelta(days=3)
     await tips.submit(channel(region=None))
@@ -180,7 +175,7 @@ async def test_export_has_no_receipts(tips: TipService) -> None:
 
 
 async def test_retention_purges_text_of_old_closed_tips(
-    tips: TipService, clock: Clock, db: Database
+    tips: TipService, clock: Clock[dt.datetime], db: Database
 ) -> None:
     old = (
         await tips.submit(
