@@ -24,9 +24,10 @@ def backup(source: Path, target: Path) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src, closing(
-        sqlite3.connect(partial)
-    ) as dst:
+    with (
+        closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
+        closing(sqlite3.connect(partial)) as dst,
+    ):
         src.execute("PRAGMA busy_timeout=5000")
         src.backup(dst, pages=1024)
         # A standalone file: no -wal beside it is needed to restore it.

@@ -15,6 +15,7 @@ from bot.handlers.audit import show_audit
 from bot.handlers.broadcast_control import show_broadcasts
 from bot.handlers.campaigns import show_campaigns
 from bot.handlers.common import show
+from bot.handlers.ids import TELEGRAM_ID
 from bot.handlers.stats import show_stats
 from bot.handlers.tip_queue import show_queue
 from bot.keyboards.callbacks import (
@@ -109,7 +110,11 @@ async def admin_command(
 
 
 async def show_team(
-    target: Message | CallbackQuery, roles: RoleService, library: Library, language: Language
+    target: Message | CallbackQuery,
+    roles: RoleService,
+    library: Library,
+    language: Language,
+    alert: str | None = None,
 ) -> None:
     team = await roles.team()
     lines = [_("<b>Team</b>")]
@@ -122,7 +127,7 @@ async def show_team(
                 callback_data=StaffRemove(user=person.user_id),
             )
     builder.adjust(2)
-    await show(target, "\n".join(lines), builder.as_markup())
+    await show(target, "\n".join(lines), builder.as_markup(), alert=alert)
 
 
 def _invite_regions(role: StaffRole, library: Library, language: Language) -> InlineKeyboardMarkup:
@@ -236,8 +241,8 @@ async def remove_staff(
         removed = await roles.remove(member.user_id, callback_data.user)
     except RoleError:
         removed = False
-    await callback.answer(_("Removed.") if removed else _("Nothing to remove."))
-    await show_team(callback, roles, library, Language(i18n.current_locale))
+    notice = _("Removed.") if removed else _("Nothing to remove.")
+    await show_team(callback, roles, library, Language(i18n.current_locale), alert=notice)
 
 
 async def add_staff_command(
@@ -260,7 +265,7 @@ async def add_staff_command(
     region = words[2] if len(words) >= 3 else None
     if (
         len(words) not in {2, 3}
-        or not words[0].isdigit()
+        or not TELEGRAM_ID.fullmatch(words[0])
         or role is None
         or (region is not None and library.region(region) is None)
     ):

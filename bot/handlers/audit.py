@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.handlers.common import show
+from bot.handlers.ids import TELEGRAM_ID
 from bot.services.audit import AuditService
 from bot.services.roles import StaffMember
 
@@ -23,7 +24,7 @@ async def audit_command(
         await message.answer(_("Only owners can read the audit trail."))
         return
     actor = command.args.strip() if command.args else ""
-    if actor and not actor.isdigit():
+    if actor and not TELEGRAM_ID.fullmatch(actor):
         await message.answer(_("Use: /audit, or /audit ID for one person's actions."))
         return
     await show_audit(message, audit, int(actor) if actor else None)

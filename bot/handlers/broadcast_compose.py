@@ -178,7 +178,12 @@ async def compose_button(
     current = await state.get_state()
     action = callback_data.action
     language = Language(i18n.current_locale)
-    if current is None or action is ComposeAction.CANCEL:
+    # A button of a composer that is no longer open (finished, cancelled, or the bot restarted).
+    if (
+        current is None
+        or current not in Compose.__all_states_names__
+        or (action is ComposeAction.CANCEL)
+    ):
         await state.clear()
         await show(callback, _("The broadcast was cancelled; nothing was sent."))
         return

@@ -86,13 +86,14 @@ async def control_broadcast(
 ) -> None:
     if await _in_scope(callback, callback_data.broadcast, member, broadcasts) is None:
         return
+    alert = None
     try:
         control = BroadcastControl(callback_data.control)
         broadcast = await broadcasts.control(callback_data.broadcast, control, member.user_id)
     except (ValueError, BroadcastStateError):
-        await callback.answer(_("That can't be done now; the card was refreshed."), show_alert=True)
+        alert = _("That can't be done now; the card was refreshed.")
         broadcast = await broadcasts.get(callback_data.broadcast)
-    await show(callback, progress_text(broadcast, None), broadcast_controls(broadcast))
+    await show(callback, progress_text(broadcast, None), broadcast_controls(broadcast), alert=alert)
 
 
 def create_router() -> Router:

@@ -11,28 +11,42 @@ from aiogram.utils.i18n import gettext as _
 from bot.keyboards.callbacks import Screen
 from bot.keyboards.common import main_menu
 
+# Edits Telegram refuses for the message, not for the screen: send the screen anew instead.
+CANNOT_EDIT = (
+    "message to edit not found",  # deleted meanwhile
+    "there is no text in the message to edit",  # a photo (a broadcast with a picture)
+    "message can't be edited",
+)
+
 
 async def show(
     target: Message | CallbackQuery,
     text: str,
     markup: InlineKeyboardMarkup | None = None,
+    *,
+    alert: str | None = None,
 ) -> None:
-    """Answer a command with a new message, or a button by editing its message in place."""
+    """Answer a command with a new message, or a button by editing its message in place and
+    answering the button once (with `alert` as a pop-up, if given)."""
     if isinstance(target, Message):
         await target.answer(text, reply_markup=markup)
         return
     message = target.message
+    edited = False
     if isinstance(message, Message):
         try:
             await message.edit_text(text, reply_markup=markup)
+            edited = True
         except TelegramBadRequest as exc:
             # Pressing the same button twice asks for the screen already shown.
-            if "message is not modified" not in exc.message:
+            edited = "message is not modified" in exc.message
+            if not edited and not any(reason in exc.message for reason in CANNOT_EDIT):
                 raise
-    elif target.from_user is not None and target.bot is not None:
-        # The message is too old to edit (Telegram gives us no content for it): send anew.
-        await target.bot.send_message(target.from_user.id, text, reply_markup=markup)
-    await target.answer()
+    if not edited and target.bot is not None:
+        # Too old to edit (Telegram gives us no content for it), deleted, or a photo.
+        chat_id = message.chat.id if message is not None else target.from_user.id
+        await target.bot.send_message(chat_id, text, reply_markup=markup)
+    await target.answer(alert, show_alert=alert is not None)
 
 
 def menu_text() -> str:

@@ -45,11 +45,16 @@ async def _view_in_scope(
 
 
 async def show_card(
-    target: CallbackQuery, view: TipView, member: StaffMember, library: Library, i18n: I18n
+    target: CallbackQuery,
+    view: TipView,
+    member: StaffMember,
+    library: Library,
+    i18n: I18n,
+    alert: str | None = None,
 ) -> None:
     language = Language(i18n.current_locale)
     keyboard = card_keyboard(view, volunteer=not member.moderates)
-    await show(target, card_text(view, library, language), keyboard)
+    await show(target, card_text(view, library, language), keyboard, alert=alert)
 
 
 async def open_tip(
@@ -83,11 +88,10 @@ async def set_status(
         else:
             raise TransitionError("volunteers only mark wall adverts painted over")
     except TransitionError:
-        await callback.answer(
-            _("That status can't follow the current one; the card was refreshed."),
-            show_alert=True,
-        )
         view = await tips.view(callback_data.tip)
+        alert = _("That status can't follow the current one; the card was refreshed.")
+        await show_card(callback, view, member, library, i18n, alert=alert)
+        return
     await show_card(callback, view, member, library, i18n)
 
 

@@ -124,7 +124,10 @@ async def ask_place(
     library: Library,
     language: Language,
 ) -> None:
-    assert draft.category is not None
+    if draft.category is None:
+        # A button of an earlier draft: this one has no category yet.
+        await ask_next(target, state, draft, library, language)
+        return
     if draft.category.is_in_the_street:
         await state.set_state(ReportForm.where)
         region = library.region_name(draft.region, language) or _("not chosen")
@@ -311,11 +314,10 @@ async def button(
             callback, _("Which region is it in?"), report_regions_keyboard(library, language)
         )
         return
-    elif action is ReportAction.EDIT:
-        assert draft.category is not None
+    elif action is ReportAction.EDIT and draft.category is not None:
         await show(callback, _("What do you want to change?"), edit_keyboard(draft.category))
         return
-    elif action is ReportAction.SEND:
+    elif action is ReportAction.SEND and current == ReportForm.review.state:
         await send_report(callback, state, draft, drafts, tips, quota, settings, library, bot)
         return
     await ask_next(callback, state, draft, library, language)

@@ -8,8 +8,10 @@ through to the fallback handler, which answers it.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
 
 from bot.domain import ButtonKind, Language, Role, TipCategory, TipStatus
 
@@ -29,6 +31,11 @@ class SettingsField(StrEnum):
     ROLE = "role"
     REGION = "region"
 
+
+# Integers in callback data are bounded: a forged value outside SQLite's 64-bit integers (or a
+# negative position) fails to parse, so the press falls through to the fallback answer.
+RowId = Annotated[int, Field(ge=0, lt=2**63)]
+Position = Annotated[int, Field(ge=0, le=1000)]
 
 # Region value meaning "I'd rather not say" (a real region code is never this).
 NO_REGION = "-"
@@ -72,13 +79,13 @@ class TopicList(CallbackData, prefix="tl1"):
 
 class TopicCard(CallbackData, prefix="tc1"):
     topic: str
-    card: int
+    card: Position
 
 
 class CardChoice(CallbackData, prefix="tx1"):
     topic: str
-    card: int
-    choice: int
+    card: Position
+    choice: Position
 
 
 class TopicVote(CallbackData, prefix="tv1"):
@@ -128,11 +135,11 @@ class ReportRegion(CallbackData, prefix="rg1"):
 
 
 class TipOpen(CallbackData, prefix="mo1"):
-    tip: int
+    tip: RowId
 
 
 class TipSetStatus(CallbackData, prefix="ms1"):
-    tip: int
+    tip: RowId
     status: TipStatus
 
 
@@ -142,7 +149,7 @@ class TipInputKind(StrEnum):
 
 
 class TipAskInput(CallbackData, prefix="mi1"):
-    tip: int
+    tip: RowId
     kind: TipInputKind
 
 
@@ -152,7 +159,7 @@ class TipQueue(CallbackData, prefix="mq1"):
     status: str = ""
     category: str = ""
     region: str = ""
-    page: int = 0
+    page: Position = 0
 
 
 class QueueFilterField(StrEnum):
@@ -171,11 +178,11 @@ class TipQueueFilter(CallbackData, prefix="mf1"):
 
 
 class BroadcastOpen(CallbackData, prefix="bo1"):
-    broadcast: int
+    broadcast: RowId
 
 
 class BroadcastAct(CallbackData, prefix="bc1"):
-    broadcast: int
+    broadcast: RowId
     control: str  # a BroadcastControl value
 
 
@@ -239,7 +246,7 @@ class InviteRegion(CallbackData, prefix="ir1"):
 
 
 class StaffRemove(CallbackData, prefix="sr1"):
-    user: int
+    user: RowId
 
 
 class ForgetMe(CallbackData, prefix="fg1"):

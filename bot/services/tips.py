@@ -140,7 +140,9 @@ class TipService:
         """CSV of tips created from `since` to `until` inclusive; never receipts. Returns the
         file's bytes and the number of tips in it."""
         start = dt.datetime.combine(since, dt.time(), dt.UTC)
-        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC)
+        # The day after `until`, except at the end of the calendar (9999-12-31 has no next day).
+        end_day = until + dt.timedelta(days=1) if until < dt.date.max else until
+        end = dt.datetime.combine(end_day, dt.time(), dt.UTC)
         async with self._db.transaction() as conn:
             rows = await tips.export_rows(conn, start, end, status, region)
             notes = await tips.notes(conn, [row.id for row in rows])
