@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import gc
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -181,6 +182,10 @@ class Application:
         await self.services.campaigns.catch_up()
         self.scheduler.start()
         self._delivery = asyncio.create_task(self.broadcaster.run(), name="broadcast-delivery")
+        # Everything loaded so far (aiogram's models, the content) lives as long as the
+        # process: keep it out of the garbage collector's full passes, whose pauses showed
+        # as latency spikes in bench/updates.py.
+        gc.freeze()
         if self.settings.moderator_chat_id is None:
             logger.warning("MODERATOR_CHAT_ID is not set: new tips wait in /tips only")
         logger.info("Qorgan is running")

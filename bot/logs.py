@@ -12,6 +12,10 @@ import sys
 IDENTIFYING_LOGGERS = ("aiosqlite",)
 
 
+# aiogram logs a line for every update handled; that is noise at INFO and costs time.
+NOISY_LOGGERS = ("aiogram.event",)
+
+
 def silence_identifying_loggers() -> None:
     for name in IDENTIFYING_LOGGERS:
         logging.getLogger(name).setLevel(logging.INFO)
@@ -22,3 +26,6 @@ def configure_logging(level: str) -> None:
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     silence_identifying_loggers()
+    if logging.getLevelName(level) > logging.DEBUG:
+        for name in NOISY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)

@@ -53,6 +53,15 @@ class Database:
                 await self._conn.close()
                 self._conn = None
 
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """For a single read statement on the hot path (every update loads a profile): no
+        BEGIN/COMMIT round trips; one statement reads a consistent snapshot by itself."""
+        if self._conn is None:
+            raise RuntimeError("database is not open")
+        async with self._lock:
+            yield self._conn
+
     async def migrate(self) -> list[str]:
         """Apply pending migrations; return the names of the files applied."""
         if self._conn is None:

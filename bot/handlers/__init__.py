@@ -7,10 +7,10 @@ handled.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.enums import ChatType
 
-from bot.filters import IsModerator, IsStaff, Onboarded
+from bot.filters import InChat, IsModerator, IsStaff, Onboarded
 from bot.handlers import (
     about,
     admin,
@@ -55,22 +55,18 @@ MENU_FEATURES: tuple[Screen, ...] = (
 def _staff_router(moderator_chat_id: int | None) -> Router:
     """Staff act in their private chat with the bot or in the moderators' chat. Volunteers
     reach the tips (wall adverts of their region) and /admin; the rest is for moderators."""
-    private_chat = F.chat.type == ChatType.PRIVATE
-    in_moderators_chat = F.chat.id == moderator_chat_id
-    pressed_in_place = (F.message.chat.type == ChatType.PRIVATE) | (
-        F.message.chat.id == moderator_chat_id
-    )
+    where = InChat(ChatType.PRIVATE, chat_id=moderator_chat_id)
 
     staff = Router(name="staff")
-    staff.message.filter(private_chat | in_moderators_chat, IsStaff())
-    staff.callback_query.filter(pressed_in_place, IsStaff())
+    staff.message.filter(where, IsStaff())
+    staff.callback_query.filter(where, IsStaff())
     staff.include_routers(
         admin.create_router(), moderation.create_router(), tip_queue.create_router()
     )
 
     moderators = Router(name="moderators")
-    moderators.message.filter(private_chat | in_moderators_chat, IsModerator())
-    moderators.callback_query.filter(pressed_in_place, IsModerator())
+    moderators.message.filter(where, IsModerator())
+    moderators.callback_query.filter(where, IsModerator())
     moderators.include_routers(
         export.create_router(),
         broadcast_compose.create_router(),
@@ -86,8 +82,8 @@ def _staff_router(moderator_chat_id: int | None) -> Router:
 
 def _private_router() -> Router:
     private = Router(name="private")
-    private.message.filter(F.chat.type == ChatType.PRIVATE)
-    private.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    private.message.filter(InChat(ChatType.PRIVATE))
+    private.callback_query.filter(InChat(ChatType.PRIVATE))
 
     # Open to everyone, onboarded or not: an anonymous report needs no profile.
     private.include_routers(
@@ -122,9 +118,9 @@ def _private_router() -> Router:
 
 def _group_router() -> Router:
     group = Router(name="groups")
-    group_chats = {ChatType.GROUP, ChatType.SUPERGROUP}
-    group.message.filter(F.chat.type.in_(group_chats))
-    group.callback_query.filter(F.message.chat.type.in_(group_chats))
+    group_chats = InChat(ChatType.GROUP, ChatType.SUPERGROUP)
+    group.message.filter(group_chats)
+    group.callback_query.filter(group_chats)
     group.include_router(groups.create_router())
     return group
 

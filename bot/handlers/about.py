@@ -11,9 +11,9 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Profile
-from bot.handlers.common import show, show_menu
+from bot.handlers.common import show
 from bot.keyboards.callbacks import OpenScreen, Screen
-from bot.keyboards.common import only_menu_button
+from bot.keyboards.common import main_menu, only_menu_button
 
 
 def help_text() -> str:
@@ -43,9 +43,9 @@ def help_text() -> str:
 async def help_command(
     message: Message, profile: Profile | None, features: Sequence[Screen]
 ) -> None:
-    await message.answer(help_text())
-    if profile is not None and profile.onboarded:
-        await show_menu(message, features)
+    # One message: the help, with the menu under it for those who have one.
+    onboarded = profile is not None and profile.onboarded
+    await message.answer(help_text(), reply_markup=main_menu(features) if onboarded else None)
 
 
 def privacy_text() -> str:

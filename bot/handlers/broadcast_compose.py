@@ -7,6 +7,7 @@ from html import escape
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -18,6 +19,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.delivery import progress_text, send_content
 from bot.domain import Audience, BroadcastContent, ButtonKind, Language, Role
+from bot.filters import InChat
 from bot.handlers.common import show
 from bot.keyboards.broadcast import broadcast_controls
 from bot.keyboards.callbacks import (
@@ -366,7 +368,7 @@ async def _start(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(broadcast_command, Command("broadcast"), F.chat.type == "private")
+    router.message.register(broadcast_command, Command("broadcast"), InChat(ChatType.PRIVATE))
     # Commands (/cancel, /help ...) are never taken for the broadcast's text.
     not_a_command = ~F.text.startswith("/")
     router.message.register(text_received, Compose.text_kk, not_a_command)

@@ -10,10 +10,10 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Profile
-from bot.handlers.common import show_menu
+from bot.handlers.common import menu_text
 from bot.handlers.onboarding import greeting
 from bot.keyboards.callbacks import Screen
-from bot.keyboards.common import language_keyboard
+from bot.keyboards.common import language_keyboard, main_menu
 
 
 def _needs_onboarding(profile: Profile | None) -> bool:
@@ -27,10 +27,10 @@ async def unknown_message(
         await message.answer(greeting(i18n), reply_markup=language_keyboard(onboarding=True))
         return
     if message.text is not None and message.text.startswith("/"):
-        await message.answer(_("I don't know that command. Here is what I can do:"))
+        notice = _("I don't know that command. Here is what I can do:")
     else:
-        await message.answer(_("I didn't understand that. Choose from the menu, or send /help."))
-    await show_menu(message, features)
+        notice = _("I didn't understand that. Choose from the menu, or send /help.")
+    await message.answer(f"{notice}\n\n{menu_text()}", reply_markup=main_menu(features))
 
 
 async def stale_button(callback: CallbackQuery, profile: Profile | None, i18n: I18n) -> None:

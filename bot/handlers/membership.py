@@ -6,6 +6,7 @@ from aiogram import F, Router
 from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.types import ChatMemberUpdated
 
+from bot.filters import InChat
 from bot.services.users import UserService
 
 
@@ -19,7 +20,7 @@ async def unblocked(event: ChatMemberUpdated) -> None:
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.my_chat_member.filter(F.chat.type == ChatType.PRIVATE)
+    router.my_chat_member.filter(InChat(ChatType.PRIVATE))
     router.my_chat_member.register(blocked, F.new_chat_member.status == ChatMemberStatus.KICKED)
     router.my_chat_member.register(unblocked)
     return router

@@ -16,7 +16,6 @@ from bot.domain import Language, Role, TipCategory, TipStatus, parse_enum
 from bot.handlers.common import show
 from bot.keyboards.common import LANGUAGE_NAMES, role_label
 from bot.keyboards.labels import category_label, status_label
-from bot.services.charts import render_weekly_trend
 from bot.services.content import Library
 from bot.services.roles import StaffMember
 from bot.services.stats import Cell, ScoreComparison, StatsService, format_cell, format_share
@@ -172,6 +171,9 @@ async def show_stats(
     chat_id = target.chat.id if isinstance(target, Message) else target.from_user.id
     await show(target, await overview_text(stats, region, library, language))
     await bot.send_message(chat_id, await learning_text(stats, region, library, language))
+    # Imported here: matplotlib is large, and only /stats needs it.
+    from bot.services.charts import render_weekly_trend
+
     trend = await stats.trend(region)
     png = render_weekly_trend(
         trend.weeks,

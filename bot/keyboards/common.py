@@ -9,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain import Language, Profile, Role
+from bot.keyboards.cache import per_language
 from bot.keyboards.callbacks import (
     NO_REGION,
     OpenScreen,
@@ -39,6 +40,7 @@ def menu_button(text: str | None = None) -> InlineKeyboardButton:
     )
 
 
+@per_language
 def main_menu(features: Sequence[Screen]) -> InlineKeyboardMarkup:
     """The main menu; only features that are built and enabled get a button."""
     labels = {
@@ -56,10 +58,12 @@ def main_menu(features: Sequence[Screen]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+@per_language
 def only_menu_button() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[menu_button()]])
 
 
+@per_language
 def language_keyboard(onboarding: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for language, name in LANGUAGE_NAMES.items():
@@ -69,6 +73,7 @@ def language_keyboard(onboarding: bool) -> InlineKeyboardMarkup:
     return _with_back(builder, onboarding)
 
 
+@per_language
 def role_keyboard(onboarding: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for role in Role:
@@ -102,6 +107,7 @@ def _with_back(builder: InlineKeyboardBuilder, onboarding: bool) -> InlineKeyboa
     return builder.as_markup()
 
 
+@per_language
 def subscription_keyboard(onboarding: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(

@@ -7,6 +7,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain import Language, TipCategory
+from bot.keyboards.cache import per_language
 from bot.keyboards.callbacks import (
     NO_REGION,
     ReportAction,
@@ -28,6 +29,7 @@ def cancel_row() -> list[InlineKeyboardButton]:
     return [_button(_("❌ Cancel the report"), ReportAction.CANCEL)]
 
 
+@per_language
 def categories_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for category in TipCategory:
@@ -39,6 +41,7 @@ def categories_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+@per_language
 def step_keyboard(*, can_skip: bool, change_region: bool = False) -> InlineKeyboardMarkup:
     rows = []
     if change_region:
@@ -49,6 +52,7 @@ def step_keyboard(*, can_skip: bool, change_region: bool = False) -> InlineKeybo
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+@per_language
 def photos_keyboard(count: int) -> InlineKeyboardMarkup:
     label = _("Done ➡️") if count else _("Skip ➡️")
     action = ReportAction.DONE if count else ReportAction.SKIP
@@ -64,6 +68,7 @@ def report_regions_keyboard(library: Library, language: Language) -> InlineKeybo
     return builder.as_markup()
 
 
+@per_language
 def review_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[

@@ -68,13 +68,20 @@ class RoleService:
         self._db = db
         self._owners = owner_ids
         self._now = now
+        # Staff routers ask for every update from everyone; the team is small and changes only
+        # through this service, so it is read once and kept (cleared on every change).
+        self._team: dict[int, StaffMember] | None = None
 
     async def member(self, user_id: int) -> StaffMember | None:
         if user_id in self._owners:
             return StaffMember(user_id, StaffRole.OWNER, None)
-        async with self._db.transaction() as conn:
-            row = await staff.get(conn, user_id)
-        return None if row is None else StaffMember(row.user_id, StaffRole(row.role), row.region)
+        if self._team is None:
+            async with self._db.transaction() as conn:
+                rows = await staff.all_staff(conn)
+            self._team = {
+                r.user_id: StaffMember(r.user_id, StaffRole(r.role), r.region) for r in rows
+            }
+        return self._team.get(user_id)
 
     async def team(self) -> list[StaffMember]:
         async with self._db.transaction() as conn:
@@ -113,6 +120,7 @@ class RoleService:
                 conn, user_id, invite.role, invite.region, invite.created_by, now.date().isoformat()
             )
             await audit.record(conn, user_id, "staff.join", f"user:{user_id}", now, invite.role)
+        self._team = None
         return StaffMember(user_id, StaffRole(invite.role), invite.region)
 
     async def add(
@@ -131,6 +139,7 @@ class RoleService:
                 now,
                 f"{role.value} {region or ''}".strip(),
             )
+        self._team = None
         return StaffMember(user_id, role, region)
 
     async def remove(self, actor_id: int, user_id: int) -> bool:
@@ -141,4 +150,5 @@ class RoleService:
             removed = await staff.delete(conn, user_id)
             if removed:
                 await audit.record(conn, actor_id, "staff.remove", f"user:{user_id}", now)
+        self._team = None
         return removed

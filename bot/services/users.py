@@ -27,7 +27,7 @@ class UserService:
         self._regions = regions
 
     async def get(self, chat_id: int) -> Profile | None:
-        async with self._db.transaction() as conn:
+        async with self._db.read() as conn:
             return await users.get(conn, chat_id)
 
     async def choose_language(self, chat_id: int, language: Language) -> Profile:
