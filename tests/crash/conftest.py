@@ -1,0 +1,341 @@
+"""Crash tests: the real bot, started as `python -m bot` in a child process, killed at random
+points and started again on the same database against the same fake Bot API.
+
+The fake Telegram runs in the test process and outlives every bot process, so what users saw
+(its action log) and how many copies of a broadcast each chat got are counted over the whole
+test. The database is opened read-only with `sqlite3` right after each kill, before the next
+start, to check `PRAGMA integrity_check` and that everything acknowledged to a user is there.
+
+Random choices come from `random.Random(CRASH_SEED)` (environment, default below); the kill
+moments also depend on timing, so a run reports where each kill landed (see the
+"crash points" section at the end of the pytest run).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import random
+import signal
+import sqlite3
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.db import Database
+from bot.domain import Audience, BroadcastContent, Language
+from bot.fake_api import FakeGroup, FakeTelegram
+from bot.i18n import create_i18n
+from bot.services.broadcasts import BroadcastService
+
+OWNER_ID = 900_001
+MODERATOR_CHAT_ID = -100_500
+BROADCAST_RATE = 30
+# The engine claims one batch (BROADCAST_RATE messages) at a time: the in-flight window.
+BATCH = BROADCAST_RATE
+DEFAULT_SEED = 20260626
+START_TIMEOUT = 90.0  # `python -m bot` imports aiogram's types: seconds on a busy machine
+STOP_TIMEOUT = 30.0
+
+# Settings the child must not inherit from the environment of the test run.
+_SETTINGS = (
+    "BOT_TOKEN",
+    "BOT_API_URL",
+    "DATABASE_PATH",
+    "ADMIN_IDS",
+    "MODERATOR_CHAT_ID",
+    "TIMEZONE",
+    "LOG_LEVEL",
+    "TIPS_PER_DAY",
+    "FLOOD_LIMIT",
+    "MODERATOR_LANGUAGE",
+    "RETENTION_DAYS",
+    "BROADCAST_RATE",
+    "QUIET_HOURS",
+    "CAMPAIGN_GRACE_HOURS",
+)
+
+_I18N = create_i18n()
+
+
+def tr(msgid: str, language: Language) -> str:
+    """What a user of `language` reads for an English msgid."""
+    return _I18N.gettext(msgid, locale=language.value)
+
+
+def seeded(offset: int) -> random.Random:
+    """The random source of one test (`CRASH_SEED` overrides the default seed)."""
+    return random.Random(int(os.environ.get("CRASH_SEED", DEFAULT_SEED)) + offset)
+
+
+# -- the record of crash points, printed at the end of the run ---------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CrashPoint:
+    scenario: str
+    where: str
+    outcome: str
+
+
+_POINTS = pytest.StashKey[list[CrashPoint]]()
+
+
+@dataclass(slots=True)
+class CrashLog:
+    scenario: str
+    points: list[CrashPoint] = field(default_factory=list)
+
+    def add(self, where: str, outcome: str) -> None:
+        self.points.append(CrashPoint(self.scenario, where, outcome))
+
+
+@pytest.fixture
+def crash_log(request: pytest.FixtureRequest) -> CrashLog:
+    points = request.config.stash.setdefault(_POINTS, [])
+    log = CrashLog(request.node.name)
+    log.points = points
+    return log
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    points = config.stash.get(_POINTS, [])
+    if not points:
+        return
+    terminalreporter.section("crash points")
+    by_scenario: dict[str, list[CrashPoint]] = {}
+    for point in points:
+        by_scenario.setdefault(point.scenario, []).append(point)
+    for scenario, found in by_scenario.items():
+        terminalreporter.write_line(f"{scenario}: {len(found)} crash point(s)")
+        for point in found:
+            terminalreporter.write_line(f"  {point.where} -> {point.outcome}")
+    terminalreporter.write_line(f"total: {len(points)} crash point(s)")
+
+
+# -- the fake and the bot process --------------------------------------------------------
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    # A short quiet period: several fake users act at once, and each action waits for the
+    # bot to be idle that long.
+    async with FakeTelegram(quiet=0.05, timeout=30) as server:
+        yield server
+        assert server.violations == []
+
+
+@pytest.fixture
+def moderators_chat(fake: FakeTelegram) -> FakeGroup:
+    return fake.group(chat_id=MODERATOR_CHAT_ID, title="Qorgan moderators")
+
+
+class BotProcess:
+    """`python -m bot` in a child process, on one database, pointed at the fake."""
+
+    def __init__(self, fake: FakeTelegram, directory: Path) -> None:
+        self.fake = fake
+        self.directory = directory
+        self.database = directory / "bot.sqlite3"
+        self.log = directory / "bot.log"
+        self.starts = 0
+        self._proc: asyncio.subprocess.Process | None = None
+
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in _SETTINGS}
+        env.update(
+            BOT_TOKEN="123456:TEST",
+            BOT_API_URL=self.fake.base_url,
+            DATABASE_PATH=str(self.database),
+            ADMIN_IDS=str(OWNER_ID),
+            MODERATOR_CHAT_ID=str(MODERATOR_CHAT_ID),
+            QUIET_HOURS="",
+            BROADCAST_RATE=str(BROADCAST_RATE),
+            LOG_LEVEL="INFO",
+            # Fake users click faster than people (as in tests/e2e).
+            FLOOD_LIMIT="100",
+        )
+        return env
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.returncode is None
+
+    async def start(self) -> None:
+        """Start a new process and wait until it polls (after getMe, as aiogram does)."""
+        assert self._proc is None, "the previous process was not stopped"
+        mark = len(self.fake.calls)
+        log = os.open(self.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                cwd=self.directory,  # no .env from the checkout
+                env=self.environment(),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+            )
+        finally:
+            os.close(log)
+        self._proc = proc
+        self.starts += 1
+
+        def polling() -> bool:
+            if proc.returncode is not None:
+                return True
+            methods = [call.method for call in self.fake.calls[mark:]]
+            return "getMe" in methods and "getUpdates" in methods[methods.index("getMe") :]
+
+        await self.fake.wait_for(polling, timeout=START_TIMEOUT)
+        if proc.returncode is not None:
+            self._proc = None
+            raise AssertionError(f"the bot exited with {proc.returncode}:\n{self.log_tail()}")
+
+    async def kill(self) -> None:
+        """SIGKILL: no handler runs, nothing is flushed or closed."""
+        proc = self._take()
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGKILL)
+        await proc.wait()
+        await self._settle_server()
+
+    async def terminate(self) -> int:
+        """SIGTERM, as `docker stop` or systemd would; returns the exit status."""
+        proc = self._take()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            return await asyncio.wait_for(proc.wait(), STOP_TIMEOUT)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+            raise AssertionError(f"no exit {STOP_TIMEOUT} s after SIGTERM") from None
+        finally:
+            await self._settle_server()
+
+    async def close(self) -> None:
+        if self._proc is not None:
+            await self.kill()
+
+    def log_tail(self, lines: int = 30) -> str:
+        if not self.log.exists():
+            return "(no log)"
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+    def _take(self) -> asyncio.subprocess.Process:
+        assert self._proc is not None, "the bot is not running"
+        proc, self._proc = self._proc, None
+        return proc
+
+    async def _settle_server(self) -> None:
+        # Requests of the dead process still being read or answered end with its sockets.
+        with contextlib.suppress(AssertionError):
+            await self.fake.wait_for(lambda: self.fake.activity.in_flight == 0, timeout=5)
+
+
+@pytest.fixture
+async def bot(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[BotProcess]:
+    process = BotProcess(fake, tmp_path)
+    try:
+        yield process
+    finally:
+        await process.close()  # whatever happened, no child outlives the test
+
+
+# -- the database, read the way an operator would after a crash ---------------------------
+
+
+def query(path: Path, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Read-only, so looking does not checkpoint the write-ahead log before the restart."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def assert_intact(path: Path) -> None:
+    assert query(path, "PRAGMA integrity_check") == [("ok",)]
+    assert query(path, "PRAGMA foreign_key_check") == []
+
+
+async def prepare_database(path: Path, subscribers: dict[int, Language]) -> None:
+    """Migrate and insert onboarded subscribers directly into the users table."""
+    async with Database(path) as db:
+        await db.migrate()
+        async with db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO users (chat_id, language, role, subscribed, onboarded, created_on)"
+                " VALUES (?, ?, 'teen', 1, 1, '2026-06-01')",
+                [(chat_id, language.value) for chat_id, language in subscribers.items()],
+            )
+
+
+async def start_broadcast(path: Path, content: BroadcastContent) -> int:
+    """Queue a broadcast with the service the bot uses, before the bot runs."""
+    async with Database(path) as db:
+        service = BroadcastService(db, lambda: dt.datetime.now(dt.UTC))
+        broadcast = await service.start(content, Audience(), urgent=True, actor_id=None)
+    assert broadcast is not None
+    return broadcast.id
+
+
+class Deliveries:
+    """Copies of a broadcast each subscriber's chat got, from the fake's action log."""
+
+    def __init__(self, fake: FakeTelegram, chat_ids: Sequence[int], marker: str) -> None:
+        self._fake = fake
+        self.chat_ids = frozenset(chat_ids)
+        self._marker = marker
+        self._seen = 0
+        self._counts: Counter[int] = Counter()
+
+    @property
+    def counts(self) -> Counter[int]:
+        actions = self._fake.actions
+        for action in actions[self._seen :]:
+            if (
+                action.kind == "message"
+                and action.chat_id in self.chat_ids
+                and self._marker in action.text
+            ):
+                self._counts[action.chat_id] += 1
+        self._seen = len(actions)
+        return self._counts
+
+    @property
+    def delivered(self) -> int:
+        """Chats with at least one copy."""
+        return len(self.counts)
+
+    @property
+    def copies(self) -> int:
+        """Copies sent to subscribers, duplicates included."""
+        return sum(self.counts.values())
+
+    @property
+    def misses(self) -> int:
+        return len(self.chat_ids) - self.delivered
+
+    @property
+    def duplicates(self) -> int:
+        return sum(count - 1 for count in self.counts.values())
+
+    def until(self, at_least: int) -> Callable[[], bool]:
+        """A condition: at least `at_least` chats have a copy."""
+        return lambda: self.delivered >= at_least
+
+    def more_copies(self, more: int) -> Callable[[], bool]:
+        """A condition: `more` copies were sent since now."""
+        target = self.copies + more
+        return lambda: self.copies >= target
