@@ -199,17 +199,18 @@ async def compose_button(
         await _ask_photo(callback, state)
     elif action is ComposeAction.SKIP and current == Compose.photo.state:
         await _ask_button(callback, state)
-    elif action is ComposeAction.NO_BUTTON:
+    # Each button belongs to one step: an older message's button does nothing but say so.
+    elif action is ComposeAction.NO_BUTTON and current == Compose.button.state:
         await state.update_data(button_kind=None, button_target=None)
         await _show_audience(callback, state, library, language)
-    elif action is ComposeAction.TOGGLE_URGENT:
+    elif action is ComposeAction.TOGGLE_URGENT and current == Compose.audience.state:
         await state.update_data(urgent=not data["urgent"])
         await _show_audience(callback, state, library, language)
-    elif action is ComposeAction.REGIONS:
+    elif action is ComposeAction.REGIONS and current == Compose.audience.state:
         await _choose_region(callback, member, library, language)
-    elif action is ComposeAction.AUDIENCE_DONE:
+    elif action is ComposeAction.AUDIENCE_DONE and current == Compose.audience.state:
         await _preview(callback, state, library, broadcasts, bot, i18n)
-    elif action is ComposeAction.START:
+    elif action is ComposeAction.START and current == Compose.preview.state:
         await _start(callback, state, member, broadcasts, bot)
     else:
         await callback.answer(_("This button is out of date."), show_alert=True)

@@ -2,7 +2,7 @@
 retry_after, 5xx, dropped connections and slow answers, on getUpdates and on the methods
 the bot answers people with (sendMessage, editMessageText, answerCallbackQuery).
 
-Three people onboard, one takes a quiz, two send tips, the owner looks at the queue. The
+Three people onboard, one takes a quiz, two send three tips, the owner opens the queue. The
 bot handles one update at a time (`as_tasks=False`), so each action is finished when the
 fake sees the next getUpdates confirm it.
 

@@ -10,6 +10,7 @@ can feed one batch of updates per example into the same long-running bot.
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import json
 import logging
@@ -296,7 +297,7 @@ class BotHarness:
         payload: JSON = {
             "id": query_id,
             "from": user.user,
-            "message": message,
+            "message": copy.deepcopy(message),
             "chat_instance": str(abs(chat_id) * 7_919 + 1_000_000_007),
         }
         if data is not None:

@@ -4,8 +4,9 @@ These tests keep it fixed, and state the behaviour we want instead."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ from bot.keyboards.callbacks import (
     TopicCard,
 )
 from tests.fuzz.harness import BotHarness
-from tests.fuzz.known_bugs import KnownBug, known_bug
+from tests.fuzz.known_bugs import KNOWN_BUGS, KnownBug, known_bug
 
 BEYOND_64_BITS = 2**64
 
@@ -178,6 +179,69 @@ def test_out_of_range_numbers_and_dates_are_refused(harness: BotHarness, text: s
     no_problems(harness)
 
 
+# Found by the fuzzer and fixed: the Start button of an earlier preview, pressed during a new
+# /broadcast, raised EmptyBroadcastError or sent the new draft unreviewed.
+
+
+def test_a_stale_start_button_with_nothing_typed_is_refused(harness: BotHarness) -> None:
+    """Found by the fuzzer: EmptyBroadcastError into the last-resort handler."""
+    harness.run(press_a_stale_start_button(harness, draft=None))
+    started = harness.run(count_broadcasts(harness))
+    no_problems(harness)
+    assert started == 0
+
+
+def test_a_stale_start_button_never_sends_an_unreviewed_draft(harness: BotHarness) -> None:
+    """The same button once a text is typed: no error, which makes it worse."""
+    harness.run(press_a_stale_start_button(harness, draft="Черновик, не проверен"))
+    started = harness.run(count_broadcasts(harness))
+    no_problems(harness)
+    assert started == 0, "a broadcast nobody previewed was started"
+
+
+async def press_a_stale_start_button(harness: BotHarness, draft: str | None = None) -> None:
+    owner = harness.actor("owner").user
+    await harness.send(owner, "/broadcast")
+    await harness.send(owner, "Ертең білім күні")
+    await harness.send(owner, "Завтра день знаний")
+    await harness.press(owner, ComposeButton(action=ComposeAction.SKIP).pack())  # no photo
+    await harness.press(owner, ComposeButton(action=ComposeAction.NO_BUTTON).pack())
+    await harness.press(owner, ComposeButton(action=ComposeAction.AUDIENCE_DONE).pack())
+    # The preview with its Start button is on screen; the owner starts over instead.
+    await harness.send(owner, "/broadcast")
+    if draft is not None:
+        await harness.send(owner, draft)
+    await harness.press(owner, ComposeButton(action=ComposeAction.START).pack())
+
+
+async def count_broadcasts(harness: BotHarness) -> int:
+    async with (
+        harness.app.db.transaction() as conn,
+        conn.execute("SELECT COUNT(*) FROM broadcasts") as cursor,
+    ):
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+# The step-by-step replay of each bug in KNOWN_BUGS, by name.
+KNOWN_BUG_SCENARIOS: dict[str, Callable[[BotHarness], Coroutine[Any, Any, None]]] = {}
+
+
+def test_the_fuzz_test_tells_each_known_bug_by_its_signature(tmp_path: Path) -> None:
+    """Each KNOWN_BUGS entry has a replay and an xfail test here, its replay still
+    reproduces it, and the fuzz harness counts it as that bug and nothing else."""
+    assert set(KNOWN_BUG_SCENARIOS) == {bug.name for bug in KNOWN_BUGS}
+    assert {bug.test for bug in KNOWN_BUGS} <= set(globals())
+    with BotHarness(tmp_path, tolerate_known=True) as harness:
+        for name, scenario in KNOWN_BUG_SCENARIOS.items():
+            harness.run(scenario(harness))
+            assert harness.errors.known[name] >= 1, (
+                f"known bug {name!r} no longer reproduces: if it is fixed, remove it from "
+                "KNOWN_BUGS and the xfail marker of its test"
+            )
+        no_problems(harness)
+
+
 def test_a_known_bug_is_told_by_its_exception_and_where_it_was_raised() -> None:
     """The fuzz test's tolerance for bugs listed in KNOWN_BUGS (none open now) is narrow."""
 
@@ -196,4 +260,4 @@ def test_a_known_bug_is_told_by_its_exception_and_where_it_was_raised() -> None:
     assert bug.matches(raised.value)
     assert not bug.matches(OverflowError("too large"))  # raised elsewhere (nowhere)
     assert not bug.matches(ValueError("too large"))
-    assert known_bug(raised.value) is None  # KNOWN_BUGS lists none
+    assert known_bug(raised.value) is None  # not a bug KNOWN_BUGS lists
