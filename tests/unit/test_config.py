@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.config import SettingsError, load_settings
+from bot.config import Settings, SettingsError, load_settings
 from bot.db.migrations import discover
 
 ENV_NAMES = (
@@ -22,6 +22,9 @@ ENV_NAMES = (
     "FLOOD_LIMIT",
     "MODERATOR_LANGUAGE",
     "RETENTION_DAYS",
+    "BROADCAST_RATE",
+    "QUIET_HOURS",
+    "CAMPAIGN_GRACE_HOURS",
 )
 
 
@@ -95,7 +98,6 @@ def test_missing_token_starts_the_demo_unless_run_is_asked_for(
 ) -> None:
     import argparse
 
-    from bot.config import Settings
 
     started: list[tuple[str, int, Path]] = []
 
@@ -124,3 +126,19 @@ def test_migrate_command(
     assert (tmp_path / "sub" / "bot.sqlite3").exists()
     assert main(["migrate"]) == 0
     assert "Applied 0 migration(s)" in capsys.readouterr().out
+
+
+def test_every_setting_is_documented() -> None:
+    """.env.example and the README's table name every setting, and nothing else."""
+    root = Path(__file__).resolve().parents[2]
+    settings = {name.upper() for name in Settings.model_fields}
+    assert settings == set(ENV_NAMES)
+    example = (root / ".env.example").read_text(encoding="utf-8")
+    documented = {
+        line.split("=", 1)[0]
+        for line in example.splitlines()
+        if "=" in line and not line.startswith("#")
+    }
+    assert documented == settings
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert all(f"| `{name}` |" in readme for name in settings)
