@@ -159,6 +159,7 @@ class Application:
             # About a second of sending: the most a crash can repeat (see Broadcaster).
             batch_size=max(1, round(settings.broadcast_rate)),
             on_progress=ProgressReporter(self.bot, self.i18n, self.db, settings.moderator_language),
+            on_unreachable=self.services.users.cache.evict,
         )
         self.services.broadcasts.on_new_work(self.broadcaster.wake)
         self.scheduler = create_scheduler(settings, self.services.tips, self.services.drafts)

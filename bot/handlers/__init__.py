@@ -58,15 +58,13 @@ def _staff_router(moderator_chat_id: int | None) -> Router:
     where = InChat(ChatType.PRIVATE, chat_id=moderator_chat_id)
 
     staff = Router(name="staff")
-    staff.message.filter(where, IsStaff())
-    staff.callback_query.filter(where, IsStaff())
     staff.include_routers(
         admin.create_router(), moderation.create_router(), tip_queue.create_router()
     )
 
     moderators = Router(name="moderators")
-    moderators.message.filter(where, IsModerator())
-    moderators.callback_query.filter(where, IsModerator())
+    moderators.message.filter(IsModerator())
+    moderators.callback_query.filter(IsModerator())
     moderators.include_routers(
         export.create_router(),
         broadcast_compose.create_router(),
@@ -75,7 +73,10 @@ def _staff_router(moderator_chat_id: int | None) -> Router:
         stats.create_router(),
         audit.create_router(),
     )
+    # The staff check on the outer router: everyone else skips the whole subtree at once.
     outer = Router(name="staff-and-moderators")
+    outer.message.filter(where, IsStaff())
+    outer.callback_query.filter(where, IsStaff())
     outer.include_routers(staff, moderators)
     return outer
 
@@ -129,9 +130,11 @@ def build_routers(moderator_chat_id: int | None) -> list[Router]:
     """Fresh routers for one dispatcher (a router can belong to only one, and tests build
     several), which is why each module offers `create_router()` instead of a module global."""
     return [
-        errors.create_router(),
-        membership.create_router(),
         _staff_router(moderator_chat_id),
         _private_router(),
         _group_router(),
+        # Last because aiogram walks every router for every update: these two handle only
+        # errors and my_chat_member, so messages and button presses never pass through them.
+        membership.create_router(),
+        errors.create_router(),
     ]

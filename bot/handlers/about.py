@@ -12,10 +12,12 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Profile
 from bot.handlers.common import show
+from bot.keyboards.cache import per_language
 from bot.keyboards.callbacks import OpenScreen, Screen
 from bot.keyboards.common import main_menu, only_menu_button
 
 
+@per_language
 def help_text() -> str:
     return "\n".join(
         (
@@ -48,6 +50,7 @@ async def help_command(
     await message.answer(help_text(), reply_markup=main_menu(features) if onboarded else None)
 
 
+@per_language
 def privacy_text() -> str:
     return "\n".join(
         (

@@ -8,7 +8,6 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain import Language, parse_enum
 from bot.handlers.audit import show_audit
@@ -18,6 +17,7 @@ from bot.handlers.common import show
 from bot.handlers.ids import TELEGRAM_ID
 from bot.handlers.stats import show_stats
 from bot.handlers.tip_queue import show_queue
+from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import (
     NO_REGION,
     AdminAction,
@@ -72,7 +72,7 @@ def admin_menu(member: StaffMember) -> InlineKeyboardMarkup:
             (_("➕ Invite a volunteer"), AdminAction.INVITE_VOLUNTEER),
             (_("🧾 Audit trail"), AdminAction.AUDIT),
         ]
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for text, action in items:
         builder.button(text=text, callback_data=AdminOpen(action=action))
     builder.adjust(2)
@@ -118,7 +118,7 @@ async def show_team(
 ) -> None:
     team = await roles.team()
     lines = [_("<b>Team</b>")]
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for person in team:
         lines.append(f"{person.user_id}: {describe_member(person, library, language)}")
         if person.role is not StaffRole.OWNER:
@@ -131,7 +131,7 @@ async def show_team(
 
 
 def _invite_regions(role: StaffRole, library: Library, language: Language) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=_("All regions"), callback_data=InviteRegion(role=role.value, code=NO_REGION)
     )

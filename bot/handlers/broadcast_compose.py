@@ -15,13 +15,13 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.delivery import progress_text, send_content
 from bot.domain import Audience, BroadcastContent, ButtonKind, Language, Role
 from bot.filters import InChat
 from bot.handlers.common import show
 from bot.keyboards.broadcast import broadcast_controls
+from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import (
     NO_REGION,
     ComposeAction,
@@ -90,7 +90,7 @@ async def _ask_photo(target: Message | CallbackQuery, state: FSMContext) -> None
 
 async def _ask_button(target: Message | CallbackQuery, state: FSMContext) -> None:
     await state.set_state(Compose.button)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for kind, label in (
         (ButtonKind.TOPIC, _("📚 A topic")),
         (ButtonKind.QUIZ, _("🧩 A quiz")),
@@ -109,7 +109,7 @@ async def _show_audience(
 ) -> None:
     await state.set_state(Compose.audience)
     data = await state.get_data()
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for role in Role:
         mark = "✅" if role.value in data["roles"] else "⬜"
         builder.button(text=f"{mark} {role_label(role)}", callback_data=ComposeRole(role=role))
@@ -222,7 +222,7 @@ async def _choose_region(
     if member.region is not None:
         await callback.answer(_("You can broadcast to your region only."), show_alert=True)
         return
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("All regions"), callback_data=ComposeRegion(code=NO_REGION))
     for region in library.regions:
         builder.button(
@@ -245,7 +245,7 @@ async def choose_button_kind(
         await _show_audience(callback, state, library, language)
         return
     items = library.topics if callback_data.kind is ButtonKind.TOPIC else library.quizzes
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for item in items:
         builder.button(
             text=f"{item.emoji} {item.title.get(language)}",

@@ -6,12 +6,12 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.delivery import progress_text, status_name
 from bot.domain import Broadcast
 from bot.handlers.common import show
 from bot.keyboards.broadcast import broadcast_controls
+from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import BroadcastAct, BroadcastOpen
 from bot.services.broadcasts import (
     BroadcastControl,
@@ -40,7 +40,7 @@ async def show_broadcasts(
     if not recent:
         await show(target, _("No broadcasts yet. Start one with /broadcast."))
         return
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for broadcast in recent:
         builder.button(text=_line(broadcast), callback_data=BroadcastOpen(broadcast=broadcast.id))
     builder.adjust(1)

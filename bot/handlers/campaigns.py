@@ -7,11 +7,11 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.delivery import send_content
 from bot.domain import Language
 from bot.handlers.common import show
+from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import CampaignAct
 from bot.services.campaigns import CampaignService, UnknownCampaignError, campaign_content
 from bot.services.content import Library
@@ -34,7 +34,7 @@ async def campaigns_text(campaigns: CampaignService, language: Language) -> str:
 async def campaigns_keyboard(
     campaigns: CampaignService, language: Language
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for campaign in campaigns.campaigns:
         title = campaign.title.get(language)
         builder.button(

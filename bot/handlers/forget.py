@@ -7,16 +7,16 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.handlers.common import show
+from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import ForgetMe
 from bot.services.drafts import DraftStore
 from bot.services.users import UserService
 
 
 async def forget_command(message: Message) -> None:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("🗑 Yes, delete everything"), callback_data=ForgetMe(confirmed=True))
     builder.button(text=_("No, keep it"), callback_data=ForgetMe(confirmed=False))
     builder.adjust(1)

@@ -10,11 +10,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain import Language, Profile
 from bot.handlers.common import show_menu
 from bot.i18n import N_
+from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import PickSubscription, Screen
 from bot.keyboards.common import language_keyboard
 
@@ -32,7 +32,7 @@ def greeting(i18n: I18n) -> str:
 
 
 def _subscribe_offer() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=_("🔔 Turn on campaign messages"),
         callback_data=PickSubscription(on=True, onboarding=False),

@@ -6,10 +6,10 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain import Profile
 from bot.handlers.common import show
+from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import OpenScreen, OpenSetting, PickSubscription, Screen, SettingsField
 from bot.keyboards.common import (
     describe_profile,
@@ -23,7 +23,7 @@ from bot.services.users import UserService
 
 
 def settings_keyboard(profile: Profile) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("🌐 Language"), callback_data=OpenSetting(field=SettingsField.LANGUAGE))
     builder.button(text=_("👤 Who I am"), callback_data=OpenSetting(field=SettingsField.ROLE))
     builder.button(text=_("📍 Region"), callback_data=OpenSetting(field=SettingsField.REGION))

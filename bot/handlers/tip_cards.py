@@ -11,9 +11,9 @@ from html import escape
 from aiogram import Bot
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain import TIP_TRANSITIONS, Language, TipCategory, TipStatus
+from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import TipAskInput, TipInputKind, TipOpen, TipSetStatus
 from bot.keyboards.labels import category_label, status_label
 from bot.services.content import Library
@@ -79,7 +79,7 @@ def volunteer_may_paint(view: TipView) -> bool:
 
 def card_keyboard(view: TipView, *, volunteer: bool = False) -> InlineKeyboardMarkup:
     """The card's actions; a volunteer can only mark a wall advert painted over."""
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if volunteer:
         statuses = [TipStatus.PAINTED] if volunteer_may_paint(view) else []
     else:

@@ -9,11 +9,11 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.db.repositories.tips import QueueFilter, QueueRow
 from bot.domain import Language, TipCategory, TipStatus, parse_enum
 from bot.handlers.common import show
+from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import QueueFilterField, TipOpen, TipQueue, TipQueueFilter
 from bot.keyboards.labels import category_label, status_label
 from bot.services.content import Library
@@ -45,7 +45,7 @@ def _row_label(row: QueueRow, library: Library, language: Language) -> str:
 def queue_keyboard(
     rows: list[QueueRow], query: TipQueue, total: int, library: Library, language: Language
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for row in rows:
         builder.button(text=_row_label(row, library, language), callback_data=TipOpen(tip=row.id))
     builder.adjust(1)
@@ -153,7 +153,7 @@ async def choose_filter(
             (r.name.get(language), base.model_copy(update={"region": r.code}))
             for r in library.regions
         ]
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for text, query in choices:
         builder.button(text=text, callback_data=query)
     builder.adjust(2)

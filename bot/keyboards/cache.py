@@ -1,8 +1,9 @@
-"""Keyboards that depend only on their arguments and the language are built once per language.
+"""Keyboards and texts that depend only on their arguments and the language are built once per
+language.
 
-aiogram's keyboard builder deep-copies every button when it builds a markup, which was the
-largest single cost on the conversation path (bench/updates.py); the markups are never
-changed after they are built, so sharing them is safe.
+Screens such as /help and the main menu are asked for on every other update; building them
+anew (a dozen gettext lookups, pydantic buttons) showed in bench/updates.py. Markups are frozen
+pydantic models and texts are strings, so sharing them is safe.
 """
 
 from __future__ import annotations

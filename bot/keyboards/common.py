@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain import Language, Profile, Role
+from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.cache import per_language
 from bot.keyboards.callbacks import (
     NO_REGION,
@@ -51,7 +51,7 @@ def main_menu(features: Sequence[Screen]) -> InlineKeyboardMarkup:
         Screen.SETTINGS: _("⚙️ Settings"),
         Screen.PRIVACY: _("🔒 Privacy"),
     }
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for screen in features:
         builder.button(text=labels[screen], callback_data=OpenScreen(screen=screen))
     builder.adjust(2)
@@ -65,7 +65,7 @@ def only_menu_button() -> InlineKeyboardMarkup:
 
 @per_language
 def language_keyboard(onboarding: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for language, name in LANGUAGE_NAMES.items():
         builder.button(
             text=name, callback_data=PickLanguage(language=language, onboarding=onboarding)
@@ -75,7 +75,7 @@ def language_keyboard(onboarding: bool) -> InlineKeyboardMarkup:
 
 @per_language
 def role_keyboard(onboarding: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for role in Role:
         builder.button(
             text=role_label(role), callback_data=PickRole(role=role, onboarding=onboarding)
@@ -85,7 +85,7 @@ def role_keyboard(onboarding: bool) -> InlineKeyboardMarkup:
 
 
 def region_keyboard(library: Library, language: Language, onboarding: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for region in library.regions:
         builder.button(
             text=region.name.get(language),
@@ -96,7 +96,7 @@ def region_keyboard(library: Library, language: Language, onboarding: bool) -> I
     return _with_back(builder, onboarding)
 
 
-def _with_back(builder: InlineKeyboardBuilder, onboarding: bool) -> InlineKeyboardMarkup:
+def _with_back(builder: InlineKeyboard, onboarding: bool) -> InlineKeyboardMarkup:
     """Settings screens get a way back; onboarding questions must be answered."""
     if not onboarding:
         builder.row(
@@ -109,7 +109,7 @@ def _with_back(builder: InlineKeyboardBuilder, onboarding: bool) -> InlineKeyboa
 
 @per_language
 def subscription_keyboard(onboarding: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=_("✅ Yes, send them"), callback_data=PickSubscription(on=True, onboarding=onboarding)
     )

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain import Language
+from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import (
     CardChoice,
     OpenScreen,
@@ -27,7 +27,7 @@ from bot.services.content.models import Quiz, Topic
 def topic_list_keyboard(
     topics: Sequence[Topic], language: Language, more: bool
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for topic in topics:
         builder.button(
             text=f"{topic.emoji} {topic.title.get(language)}",
@@ -47,7 +47,7 @@ def card_keyboard(
     library: Library,
     features: Sequence[Screen],
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     card = topic.cards[card_index]
     for number, choice in enumerate(card.choices):
         builder.row(
@@ -82,7 +82,7 @@ def card_keyboard(
 
 
 def _add_topic_ending(
-    builder: InlineKeyboardBuilder,
+    builder: InlineKeyboard,
     topic: Topic,
     language: Language,
     library: Library,
@@ -132,7 +132,7 @@ def _add_topic_ending(
 def quiz_list_keyboard(
     quizzes: Sequence[Quiz], language: Language, more: bool, has_more: bool
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for quiz in quizzes:
         builder.button(
             text=f"{quiz.emoji} {quiz.title.get(language)}", callback_data=StartQuiz(quiz=quiz.id)
@@ -148,7 +148,7 @@ def quiz_list_keyboard(
 def quiz_result_keyboard(
     quiz: Quiz, wrong_topics: Sequence[Topic], language: Language
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for topic in wrong_topics:
         builder.row(
             InlineKeyboardButton(

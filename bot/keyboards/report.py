@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain import Language, TipCategory
+from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.cache import per_language
 from bot.keyboards.callbacks import (
     NO_REGION,
@@ -31,7 +31,7 @@ def cancel_row() -> list[InlineKeyboardButton]:
 
 @per_language
 def categories_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for category in TipCategory:
         builder.button(
             text=category_label(category), callback_data=ReportCategory(category=category)
@@ -60,7 +60,7 @@ def photos_keyboard(count: int) -> InlineKeyboardMarkup:
 
 
 def report_regions_keyboard(library: Library, language: Language) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for region in library.regions:
         builder.button(text=region.name.get(language), callback_data=ReportRegion(code=region.code))
     builder.button(text=_("I don't know"), callback_data=ReportRegion(code=NO_REGION))
@@ -87,7 +87,7 @@ def edit_keyboard(category: TipCategory) -> InlineKeyboardMarkup:
         (_("📝 The description"), ReportStep.DESCRIPTION),
         (_("📷 The photos"), ReportStep.PHOTOS),
     ]
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for text, step in choices:
         builder.button(text=text, callback_data=ReportEdit(step=step))
     builder.adjust(2)

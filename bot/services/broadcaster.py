@@ -70,6 +70,7 @@ class Broadcaster:
         progress_every: float = 2.0,
         on_progress: ProgressCallback | None = None,
         idle_poll: float = 30.0,
+        on_unreachable: Callable[[list[int]], None] | None = None,
     ) -> None:
         self._db = db
         self._sender = sender
@@ -82,6 +83,7 @@ class Broadcaster:
         self._progress_every = progress_every
         self._on_progress = on_progress
         self._idle_poll = idle_poll
+        self._on_unreachable = on_unreachable
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -164,6 +166,10 @@ class Broadcaster:
             async with self._db.transaction() as conn:
                 await broadcasts.record(conn, broadcast_id, results)
                 current = await broadcasts.get(conn, broadcast_id)
+            blocked = [chat_id for chat_id, state, _ in results if state == "blocked"]
+            if blocked and self._on_unreachable is not None:
+                # record() unsubscribed them: profiles held in memory must learn it too.
+                self._on_unreachable(blocked)
             sent_here += sum(1 for _, state, _ in results if state == "sent")
             if current is not None and time.monotonic() - last_report >= self._progress_every:
                 last_report = time.monotonic()

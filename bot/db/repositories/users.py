@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import aiosqlite
 
@@ -21,14 +22,23 @@ def _profile(row: aiosqlite.Row) -> Profile:
     )
 
 
+_COLUMNS = "chat_id, language, role, region, subscribed, onboarded, created_on"
+
+
 async def get(conn: aiosqlite.Connection, chat_id: int) -> Profile | None:
-    async with conn.execute(
-        "SELECT chat_id, language, role, region, subscribed, onboarded, created_on"
-        " FROM users WHERE chat_id = ?",
-        (chat_id,),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else _profile(row)
+    found = await get_many(conn, [chat_id])
+    return found.get(chat_id)
+
+
+async def get_many(conn: aiosqlite.Connection, chat_ids: Sequence[int]) -> dict[int, Profile]:
+    """The profiles of these chats that exist, in one statement (and one round trip to
+    aiosqlite's thread: execute, fetch and close together)."""
+    placeholders = ", ".join("?" * len(chat_ids))
+    rows = await conn.execute_fetchall(
+        f"SELECT {_COLUMNS} FROM users WHERE chat_id IN ({placeholders})",  # noqa: S608 - only ?s
+        tuple(chat_ids),
+    )
+    return {row["chat_id"]: _profile(row) for row in rows}
 
 
 async def insert(
