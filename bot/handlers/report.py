@@ -22,6 +22,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.config import Settings
 from bot.domain import Language, Profile
 from bot.handlers.common import show
+from bot.handlers.receipt_delivery import show_receipt
 from bot.handlers.tip_cards import post_tip
 from bot.keyboards.callbacks import (
     NO_REGION,
@@ -253,6 +254,10 @@ class DraftMiddleware(BaseMiddleware):
         draft = await draft_or_expired(event, data["state"], data["drafts"])
         if draft is None:
             return None
+        if draft.receipt is not None and isinstance(event, CallbackQuery):
+            # The tip is stored; its receipt never reached the reporter: show it now.
+            await show_receipt(event, draft.receipt, data["drafts"], data["state"])
+            return None
         data["draft"] = draft
         data["language"] = language_of(data.get("profile"), data["i18n"])
         return await handler(event, data)
@@ -377,8 +382,6 @@ async def send_report(
         return
     submitted = await tips.submit(draft.to_data())
     quota.use(chat_id)
-    drafts.discard(chat_id)
-    await state.clear()
     code = submitted.receipt_code
     text = "\n\n".join(
         (
@@ -390,7 +393,8 @@ async def send_report(
             ).format(code=code),
         )
     )
-    await show(callback, text)
+    drafts.hold_receipt(chat_id, text)
+    await show_receipt(callback, text, drafts, state)
     if settings.moderator_chat_id is not None:
         await notify_moderators(bot, settings, submitted.tip.id, tips, library)
 

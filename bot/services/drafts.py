@@ -27,6 +27,9 @@ class TipDraft:
     done: set[str] = field(default_factory=set)
     reviewing: bool = False
     touched: float = 0.0
+    # Once the tip is stored: its receipt message, until Telegram confirms the reporter saw it
+    # (the code is stored only as a hash, so this is the one copy). The draft holds nothing else.
+    receipt: str | None = None
 
     @property
     def has_place(self) -> bool:
@@ -74,6 +77,10 @@ class DraftStore:
             return None
         draft.touched = now
         return draft
+
+    def hold_receipt(self, chat_id: int, receipt: str) -> None:
+        """The tip was stored: drop what it said, keep only its receipt until it is seen."""
+        self._drafts[chat_id] = TipDraft(touched=self._clock(), receipt=receipt)
 
     def discard(self, chat_id: int) -> None:
         self._drafts.pop(chat_id, None)
