@@ -77,10 +77,17 @@ class LearningService:
         if quiz is None:
             raise UnknownContentError(quiz_id)
         async with self._db.transaction() as conn:
-            is_first = not await learning.has_attempted(conn, chat_id, quiz_id)
-            attempt_id = await learning.insert_attempt(
-                conn, chat_id, quiz_id, is_first, len(quiz.questions), self._today()
-            )
+            # An attempt nobody answered yet is taken up again rather than counted twice: Start
+            # pressed twice, or a start whose intro or first question Telegram refused, would
+            # otherwise make the real first attempt a "retake" and drop it from /stats.
+            attempt_id = await learning.unanswered_attempt(conn, chat_id, quiz_id)
+            if attempt_id is not None:
+                await learning.restart_attempt(conn, attempt_id, self._today())
+            else:
+                is_first = not await learning.has_attempted(conn, chat_id, quiz_id)
+                attempt_id = await learning.insert_attempt(
+                    conn, chat_id, quiz_id, is_first, len(quiz.questions), self._today()
+                )
         return QuizStep(attempt_id, quiz, 0)
 
     async def register_poll(self, poll_id: str, step: QuizStep) -> None:

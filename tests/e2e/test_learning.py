@@ -134,3 +134,24 @@ async def test_old_and_unknown_poll_answers_are_ignored(
     assert await count(running.app.db, "SELECT COUNT(*) FROM quiz_answers") == 1
     reply = await dmitry.send("/help")
     assert "112" in reply.text
+
+
+async def test_a_quiz_start_telegram_refused_still_counts_as_the_first_attempt(
+    dmitry: FakeUser, tr: Tr, library: Library, running: RunningBot, fake: FakeTelegram
+) -> None:
+    await onboard(dmitry, tr, RU, "👪 Parent", None, subscribe=False)
+    quiz = library.quiz("parent_signs")
+    assert quiz is not None
+    await dmitry.send("/menu")
+    await dmitry.click(tr("🧩 Quiz", RU))
+    fake.fail_next("editMessageText", 502, description="Bad Gateway")
+    reply = await dmitry.click(f"{quiz.emoji} {quiz.title.ru}")  # the intro fails: an apology
+    assert not any(m.kind == "poll" for m in dmitry.messages)
+    reply = await dmitry.click(f"{quiz.emoji} {quiz.title.ru}")  # the person presses again
+    for question in quiz.questions:
+        reply = await dmitry.answer_poll([question.correct])
+    assert f"{len(quiz.questions)}" in reply.last.text
+    db = running.app.db
+    assert await count(db, "SELECT COUNT(*) FROM quiz_attempts") == 1
+    first = "SELECT score FROM quiz_attempts WHERE completed = 1 AND is_first = 1"
+    assert await count(db, first) == len(quiz.questions)

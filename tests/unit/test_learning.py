@@ -86,6 +86,25 @@ async def test_an_older_poll_answered_late_does_not_send_a_question_twice(
     assert await learning.answer("a", teen, [1]) is None
 
 
+async def test_a_start_nobody_answered_is_taken_up_again(
+    learning: LearningService, teen: int, db: Database
+) -> None:
+    abandoned = await learning.start_quiz(teen, "recruitment")  # e.g. its intro never arrived
+    again = await learning.start_quiz(teen, "recruitment")
+    assert again.attempt_id == abandoned.attempt_id
+    result = await play(learning, teen, "recruitment", right=True)
+    assert result.is_first_attempt  # the first real attempt still counts as the first
+    retake = await learning.start_quiz(teen, "recruitment")
+    assert retake.attempt_id != abandoned.attempt_id
+    async with (
+        db.transaction() as conn,
+        conn.execute(
+            "SELECT COUNT(*), SUM(is_first) FROM quiz_attempts WHERE chat_id = ?", (teen,)
+        ) as cursor,
+    ):
+        assert tuple(await cursor.fetchone() or ()) == (2, 1)
+
+
 async def test_votes_and_opens(
     learning: LearningService, users: UserService, teen: int, db: Database
 ) -> None:

@@ -45,6 +45,24 @@ async def has_attempted(conn: aiosqlite.Connection, chat_id: int, quiz_id: str) 
         return await cursor.fetchone() is not None
 
 
+async def unanswered_attempt(conn: aiosqlite.Connection, chat_id: int, quiz_id: str) -> int | None:
+    """The chat's latest attempt at this quiz that has no answer yet, if any."""
+    async with conn.execute(
+        "SELECT id FROM quiz_attempts a WHERE chat_id = ? AND quiz_id = ? AND completed = 0"
+        " AND NOT EXISTS (SELECT 1 FROM quiz_answers WHERE attempt_id = a.id)"
+        " ORDER BY id DESC LIMIT 1",
+        (chat_id, quiz_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+async def restart_attempt(conn: aiosqlite.Connection, attempt_id: int, started_on: dt.date) -> None:
+    await conn.execute(
+        "UPDATE quiz_attempts SET started_on = ? WHERE id = ?", (started_on.isoformat(), attempt_id)
+    )
+
+
 async def insert_attempt(
     conn: aiosqlite.Connection,
     chat_id: int,
