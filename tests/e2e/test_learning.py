@@ -8,6 +8,7 @@ from bot.db import Database
 from bot.domain import Language
 from bot.fake_api import FakeTelegram, FakeUser
 from bot.services.content import Library
+from bot.services.content.models import Quiz
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_onboarding import onboard
 
@@ -81,14 +82,20 @@ async def test_switching_language_mid_topic(aigerim: FakeUser, tr: Tr, library: 
     assert topic.cards[1].text.ru.splitlines()[0] in reply.text
 
 
-async def test_parent_completes_a_quiz_and_gets_score_and_links(
-    dmitry: FakeUser, tr: Tr, library: Library, running: RunningBot, fake: FakeTelegram
-) -> None:
+async def parent_at_the_quiz_list(dmitry: FakeUser, tr: Tr, library: Library) -> Quiz:
+    """Dmitry onboarded as a parent, looking at the quiz list; returns the parents' quiz."""
     await onboard(dmitry, tr, RU, "👪 Parent", None, subscribe=False)
     quiz = library.quiz("parent_signs")
     assert quiz is not None
     await dmitry.send("/menu")
-    reply = await dmitry.click(tr("🧩 Quiz", RU))
+    await dmitry.click(tr("🧩 Quiz", RU))
+    return quiz
+
+
+async def test_parent_completes_a_quiz_and_gets_score_and_links(
+    dmitry: FakeUser, tr: Tr, library: Library, running: RunningBot, fake: FakeTelegram
+) -> None:
+    quiz = await parent_at_the_quiz_list(dmitry, tr, library)
     reply = await dmitry.click(f"{quiz.emoji} {quiz.title.ru}")
     poll = reply.last
     assert poll.kind == "poll"
@@ -118,11 +125,7 @@ async def test_parent_completes_a_quiz_and_gets_score_and_links(
 async def test_old_and_unknown_poll_answers_are_ignored(
     dmitry: FakeUser, tr: Tr, library: Library, running: RunningBot
 ) -> None:
-    await onboard(dmitry, tr, RU, "👪 Parent", None, subscribe=False)
-    quiz = library.quiz("parent_signs")
-    assert quiz is not None
-    await dmitry.send("/menu")
-    await dmitry.click(tr("🧩 Quiz", RU))
+    quiz = await parent_at_the_quiz_list(dmitry, tr, library)
     reply = await dmitry.click(f"{quiz.emoji} {quiz.title.ru}")
     first_poll = reply.last.poll
     assert first_poll is not None
@@ -139,11 +142,7 @@ async def test_old_and_unknown_poll_answers_are_ignored(
 async def test_a_quiz_start_telegram_refused_still_counts_as_the_first_attempt(
     dmitry: FakeUser, tr: Tr, library: Library, running: RunningBot, fake: FakeTelegram
 ) -> None:
-    await onboard(dmitry, tr, RU, "👪 Parent", None, subscribe=False)
-    quiz = library.quiz("parent_signs")
-    assert quiz is not None
-    await dmitry.send("/menu")
-    await dmitry.click(tr("🧩 Quiz", RU))
+    quiz = await parent_at_the_quiz_list(dmitry, tr, library)
     fake.fail_next("editMessageText", 502, description="Bad Gateway")
     reply = await dmitry.click(f"{quiz.emoji} {quiz.title.ru}")  # the intro fails: an apology
     assert not any(m.kind == "poll" for m in dmitry.messages)
