@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -33,6 +33,7 @@ from bot.middlewares import (
     ThrottlingMiddleware,
 )
 from bot.middlewares.throttling import FloodGate
+from bot.polling import ConfirmingDispatcher
 from bot.scheduler import create_scheduler
 from bot.services.audit import AuditService
 from bot.services.broadcaster import Broadcaster
@@ -113,10 +114,10 @@ def build_services(settings: Settings, db: Database, library: Library) -> Servic
 
 def create_dispatcher(
     settings: Settings, db: Database, library: Library, i18n: I18n, services: Services
-) -> tuple[Dispatcher, InFlightMiddleware]:
+) -> tuple[ConfirmingDispatcher, InFlightMiddleware]:
     # MemoryStorage on purpose: conversation state holds drafts that must not outlive the
     # process (DESIGN.md, drafts are transient).
-    dp = Dispatcher(
+    dp = ConfirmingDispatcher(
         storage=MemoryStorage(),
         settings=settings,
         db=db,
@@ -198,6 +199,7 @@ class Application:
             await self.broadcaster.stop(self._delivery, SHUTDOWN_GRACE_SECONDS)
         if not await self._in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
             logger.warning("Stopping with %d updates still being handled", self._in_flight.count)
+        await self.dispatcher.confirm_handled(self.bot)
 
     async def run(self, *, handle_signals: bool = True, handle_as_tasks: bool = True) -> None:
         """Poll until stopped. `handle_as_tasks=False` handles updates one at a time, so that

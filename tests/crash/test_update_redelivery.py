@@ -1,12 +1,10 @@
 """An update being handled when the process dies: Telegram keeps an update until a later
-getUpdates confirms it, so a bot that confirms only what it finished gets it again after a
-restart. Qorgan (aiogram's start_polling with handle_as_tasks) confirms it first."""
+getUpdates confirms it, and Qorgan's polling (bot/polling.py) confirms only what it finished,
+so the update is delivered again after the restart."""
 
 from __future__ import annotations
 
 import asyncio
-
-import pytest
 
 from bot.fake_api import FakeTelegram
 from tests.crash.conftest import BotProcess, CrashLog
@@ -14,15 +12,6 @@ from tests.crash.conftest import BotProcess, CrashLog
 HOLD = 60.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "bug: aiogram's polling (handle_as_tasks=True) confirms an update with the next "
-        "getUpdates offset as soon as its handler task starts, so an update still being "
-        "handled at a SIGKILL is never delivered again: the user's message goes unanswered"
-    ),
-)
 async def test_an_update_in_flight_at_sigkill_is_handled_after_the_restart(
     fake: FakeTelegram, bot: BotProcess, crash_log: CrashLog
 ) -> None:

@@ -230,7 +230,7 @@ async def test_polling_and_replies_ride_out_telegram_faults(
     for record in records.records:
         exc = record.exc_info[1] if record.exc_info else None
         message = record.getMessage()
-        if record.name == "aiogram.dispatcher" and message.startswith("Failed to fetch updates"):
+        if record.name == "bot.polling" and message.startswith("Failed to fetch updates"):
             polls_failed += 1
         elif message.startswith("Update ") and isinstance(exc, TELEGRAM_FAULTS):
             failed_updates += 1

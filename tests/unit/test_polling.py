@@ -1,0 +1,129 @@
+"""Polling that confirms an update only once it was handled (bot/polling.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import Message
+
+from bot.fake_api import FakeTelegram
+from bot.polling import GET_UPDATES_LIMIT, HOLD_SECONDS, ConfirmingDispatcher, UpdateLedger
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_offset_stops_at_the_oldest_update_in_flight() -> None:
+    ledger = UpdateLedger(Clock())
+    assert ledger.offset() is None  # nothing received: getUpdates without an offset
+    for update_id in (10, 11, 12):
+        ledger.start(update_id)
+    ledger.finish(11)
+    assert ledger.offset() == 10 and ledger.holding()
+    assert ledger.is_known(11)  # handled, but Telegram will send it again until confirmed
+    ledger.finish(10)
+    assert ledger.offset() == 12
+    ledger.finish(12)
+    assert ledger.offset() == 13 and not ledger.holding()
+    ledger.confirmed(13)
+    assert not ledger.is_known(11)  # confirmed: Telegram never sends it again
+
+
+def test_an_update_is_held_back_for_a_limited_time() -> None:
+    clock = Clock()
+    ledger = UpdateLedger(clock)
+    ledger.start(1)
+    ledger.start(2)
+    ledger.finish(2)
+    assert ledger.offset() == 1
+    clock.now = HOLD_SECONDS + 0.1  # a handler waiting on Telegram this long is let go
+    assert ledger.offset() == 3 and not ledger.holding()
+    assert ledger.is_known(1)  # still being handled: not handled again if sent again
+
+
+def test_letting_go_never_moves_the_offset_back() -> None:
+    ledger = UpdateLedger(Clock())
+    ledger.start(5)
+    ledger.start(6)
+    ledger.let_go()
+    assert ledger.offset() == 7
+    ledger.confirmed(7)
+    ledger.start(7)
+    assert ledger.offset() == 7  # 5 and 6, still running, are confirmed already
+
+
+@pytest.fixture
+async def polling(fake: FakeTelegram) -> AsyncIterator[tuple[ConfirmingDispatcher, asyncio.Event]]:
+    """A ConfirmingDispatcher echoing texts; "slow" waits until the event is set."""
+    release = asyncio.Event()
+    dp = ConfirmingDispatcher()
+
+    @dp.message()
+    async def echo(message: Message) -> None:
+        if message.text == "slow":
+            await release.wait()
+        await message.answer(f"echo: {message.text}")
+
+    bot = Bot("123456:TEST", session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
+    task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+    await fake.wait_for(lambda: bool(fake.calls_to("getUpdates")), timeout=10)
+    yield dp, release
+    release.set()
+    await dp.stop_polling()
+    await task
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as server:
+        yield server
+
+
+async def test_an_update_is_confirmed_only_after_its_handler_finished(
+    fake: FakeTelegram, polling: tuple[ConfirmingDispatcher, asyncio.Event]
+) -> None:
+    dp, release = polling
+    slow, quick = fake.user(user_id=1), fake.user(user_id=2)
+    sending = asyncio.create_task(slow.send("slow", timeout=10))
+    await fake.wait_for(lambda: dp.ledger.in_flight == 1, timeout=5)
+    # Others are answered meanwhile, each once, though Telegram keeps sending them along
+    # (handled, they wait for the slow one to be confirmed with them).
+    quick_ones = [asyncio.create_task(quick.send(f"hi {n}", timeout=10)) for n in range(3)]
+    await fake.wait_for(lambda: len(quick.messages) == 6, timeout=5)  # 3 sent, 3 answers
+    await asyncio.sleep(0.3)
+    assert fake.updates.pending[0].update_id == 1  # the slow one is still kept
+    release.set()
+    reply = await sending
+    assert [m.text for m in reply] == ["echo: slow"]
+    await asyncio.gather(*quick_ones)
+    assert fake.updates.pending == []
+    answers = [m.text for m in quick.messages if m.from_bot]
+    assert answers == ["echo: hi 0", "echo: hi 1", "echo: hi 2"]
+
+
+async def test_a_full_window_of_held_updates_does_not_stall_polling(
+    fake: FakeTelegram, polling: tuple[ConfirmingDispatcher, asyncio.Event]
+) -> None:
+    dp, _ = polling
+    users = [fake.user(user_id=100 + n) for n in range(GET_UPDATES_LIMIT + 20)]
+    slow_ones = [asyncio.create_task(u.send("slow", timeout=30)) for u in users[:GET_UPDATES_LIMIT]]
+    await fake.wait_for(lambda: dp.ledger.in_flight == GET_UPDATES_LIMIT, timeout=10)
+    # A hundred handlers are stuck; the next people are answered all the same.
+    late = users[GET_UPDATES_LIMIT:]
+    sending = [asyncio.create_task(user.send("hello", timeout=10)) for user in late]
+    await fake.wait_for(
+        lambda: all([m.text for m in u.messages if m.from_bot] == ["echo: hello"] for u in late),
+        timeout=10,
+    )
+    for task in [*slow_ones, *sending]:
+        task.cancel()
