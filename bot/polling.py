@@ -8,8 +8,9 @@ oldest update still being handled; after a crash Telegram delivers it again.
 
 The cost of holding an update back is that getUpdates then answers at once (the held update is
 still pending), so while something is being handled the loop waits for a handler to finish
-before it polls again, rather than spinning. Two limits keep one slow handler from holding up
-everyone: an update is held for `HOLD_SECONDS` at most, and never when Telegram's answer (up
+before it polls again, rather than spinning. Limits keep this cheap and keep one slow handler
+from holding up everyone: an update is held for `HOLD_SECONDS` at most, nothing is held while
+more than `MOST_HELD` updates are in flight (a burst), and nothing when Telegram's answer (up
 to 100 updates) brings nothing new.
 
 aiogram is pinned in pyproject.toml: this overrides two of its private methods, and
@@ -39,6 +40,10 @@ logger = logging.getLogger(__name__)
 HOLD_SECONDS = 10.0
 # While an update is held, how long to wait for a handler to finish before polling anyway.
 IDLE_WAIT_SECONDS = 0.25
+# Held updates come back with every getUpdates answer and are parsed again each time. With
+# more than this many in flight the bot is in a burst: it confirms them as aiogram does, since
+# re-reading a hundred updates per poll would slow it down exactly when it is busiest.
+MOST_HELD = 10
 # Telegram's most updates in one getUpdates answer.
 GET_UPDATES_LIMIT = 100
 
@@ -80,7 +85,7 @@ class UpdateLedger:
             for update_id, started in self._in_flight.items()
             if now - started < HOLD_SECONDS
         ]
-        offset = min(held) if held else self._next
+        offset = min(held) if held and len(self._in_flight) <= MOST_HELD else self._next
         if offset is None or (self._floor is not None and offset < self._floor):
             return self._floor
         return offset
@@ -158,13 +163,14 @@ class ConfirmingDispatcher(Dispatcher):
             for update in fresh:
                 ledger.start(update.update_id)
                 yield update
-            if not fresh and ledger.holding():
-                if len(updates) >= GET_UPDATES_LIMIT:
-                    # A full answer of updates already being handled: holding any longer
-                    # would keep newer ones out of reach.
-                    ledger.let_go()
-                else:
-                    await ledger.wait_for_a_finish(IDLE_WAIT_SECONDS)
+            if not fresh and len(updates) >= GET_UPDATES_LIMIT:
+                # A full answer of updates already received: holding any longer would keep
+                # newer ones out of reach.
+                ledger.let_go()
+            elif ledger.holding():
+                # getUpdates would answer at once with the held update: poll again when a
+                # handler finished (the offset may move), or after a short while for news.
+                await ledger.wait_for_a_finish(IDLE_WAIT_SECONDS)
 
     async def confirm_handled(self, bot: Bot) -> None:
         """At shutdown, once handlers are done: confirm what they finished, so that a normal

@@ -114,19 +114,16 @@ class LearningService:
             if not await learning.insert_answer(
                 conn, attempt.id, poll.question_index, option_ids[0], correct
             ):
-                return None
+                # Counted already: the same answer delivered again after a crash, or an older
+                # poll of this question. Only a next question that never went out is sent.
+                return await self._unsent_next(conn, attempt.id, quiz, poll.question_index)
             answers = await learning.answered_questions(conn, attempt.id)
             score = sum(answers.values())
             if len(answers) >= len(quiz.questions):
                 await learning.complete_attempt(conn, attempt.id, score, self._today())
                 return self._result(quiz, answers, attempt.is_first)
             await learning.set_score(conn, attempt.id, score)
-            next_index = poll.question_index + 1
-            if next_index >= len(quiz.questions) or await self._already_sent(
-                conn, attempt.id, next_index
-            ):
-                return None
-            return QuizStep(attempt.id, quiz, next_index)
+            return await self._unsent_next(conn, attempt.id, quiz, poll.question_index)
 
     async def progress(self, chat_id: int) -> dict[str, QuizProgress]:
         async with self._db.transaction() as conn:
@@ -134,8 +131,14 @@ class LearningService:
         return {quiz_id: QuizProgress(*values) for quiz_id, values in scores.items()}
 
     @staticmethod
-    async def _already_sent(conn: aiosqlite.Connection, attempt_id: int, index: int) -> bool:
-        return index in await learning.sent_questions(conn, attempt_id)
+    async def _unsent_next(
+        conn: aiosqlite.Connection, attempt_id: int, quiz: Quiz, answered_index: int
+    ) -> QuizStep | None:
+        """The question after this one, unless there is none or it was sent already."""
+        index = answered_index + 1
+        if index >= len(quiz.questions) or index in await learning.sent_questions(conn, attempt_id):
+            return None
+        return QuizStep(attempt_id, quiz, index)
 
     @staticmethod
     def _result(quiz: Quiz, answers: dict[int, bool], is_first: bool) -> QuizResult:

@@ -67,7 +67,9 @@ async def test_answering_twice_or_an_unknown_poll_changes_nothing(
     step = await learning.start_quiz(teen, "recruitment")
     await learning.register_poll("p0", step)
     correct = step.quiz.questions[0].correct
-    assert isinstance(await learning.answer("p0", teen, [correct]), QuizStep)
+    nxt = await learning.answer("p0", teen, [correct])
+    assert isinstance(nxt, QuizStep)
+    await learning.register_poll("p1", nxt)
     assert await learning.answer("p0", teen, [correct]) is None
     assert await learning.answer("never-sent", teen, [0]) is None
     assert await learning.answer("p0", 999, [0]) is None  # someone else's poll
@@ -84,6 +86,26 @@ async def test_an_older_poll_answered_late_does_not_send_a_question_twice(
     await learning.register_poll("b", nxt)
     # Question 2 was sent; answering question 1 again is ignored.
     assert await learning.answer("a", teen, [1]) is None
+
+
+async def test_an_answer_delivered_again_sends_a_next_question_that_never_went_out(
+    learning: LearningService, teen: int, db: Database
+) -> None:
+    step = await learning.start_quiz(teen, "recruitment")
+    await learning.register_poll("q0", step)
+    correct = step.quiz.questions[0].correct
+    first = await learning.answer("q0", teen, [correct])
+    assert isinstance(first, QuizStep) and first.question_index == 1
+    # The process died before question 2 was sent; Telegram delivers the answer again.
+    again = await learning.answer("q0", teen, [correct])
+    assert isinstance(again, QuizStep) and again.question_index == 1
+    await learning.register_poll("q1", again)
+    assert await learning.answer("q0", teen, [correct]) is None  # now it was sent
+    async with (
+        learning._db.transaction() as conn,
+        conn.execute("SELECT COUNT(*) FROM quiz_answers") as cursor,
+    ):
+        assert tuple(await cursor.fetchone() or ()) == (1,)
 
 
 async def test_a_start_nobody_answered_is_taken_up_again(
