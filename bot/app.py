@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -33,7 +33,7 @@ from bot.middlewares import (
     ThrottlingMiddleware,
 )
 from bot.middlewares.throttling import FloodGate
-from bot.polling import ConfirmingDispatcher
+from bot.polling import Poller
 from bot.scheduler import create_scheduler
 from bot.services.audit import AuditService
 from bot.services.broadcaster import Broadcaster
@@ -114,10 +114,10 @@ def build_services(settings: Settings, db: Database, library: Library) -> Servic
 
 def create_dispatcher(
     settings: Settings, db: Database, library: Library, i18n: I18n, services: Services
-) -> tuple[ConfirmingDispatcher, InFlightMiddleware]:
+) -> tuple[Dispatcher, InFlightMiddleware]:
     # MemoryStorage on purpose: conversation state holds drafts that must not outlive the
     # process (DESIGN.md, drafts are transient).
-    dp = ConfirmingDispatcher(
+    dp = Dispatcher(
         storage=MemoryStorage(),
         settings=settings,
         db=db,
@@ -166,6 +166,7 @@ class Application:
         self.scheduler = create_scheduler(settings, self.services.tips, self.services.drafts)
         self.services.campaigns.schedule(self.scheduler)
         self._delivery: asyncio.Task[None] | None = None
+        self.poller = Poller(self.dispatcher, self.bot)
         self.dispatcher.startup.register(self._on_startup)
         self.dispatcher.shutdown.register(self._on_shutdown)
 
@@ -199,7 +200,6 @@ class Application:
             await self.broadcaster.stop(self._delivery, SHUTDOWN_GRACE_SECONDS)
         if not await self._in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
             logger.warning("Stopping with %d updates still being handled", self._in_flight.count)
-        await self.dispatcher.confirm_handled(self.bot)
 
     async def run(self, *, handle_signals: bool = True, handle_as_tasks: bool = True) -> None:
         """Poll until stopped. `handle_as_tasks=False` handles updates one at a time, so that
@@ -209,11 +209,10 @@ class Application:
             applied = await self.db.migrate()
             if applied:
                 logger.info("Applied migrations: %s", ", ".join(applied))
-            await self.dispatcher.start_polling(
-                self.bot,
-                handle_signals=handle_signals,
-                handle_as_tasks=handle_as_tasks,
+            await self.poller.run(
                 allowed_updates=self.dispatcher.resolve_used_update_types(),
+                handle_as_tasks=handle_as_tasks,
+                handle_signals=handle_signals,
             )
         finally:
             if self._delivery is not None and not self._delivery.done():
@@ -224,4 +223,5 @@ class Application:
             await self.db.close()
 
     async def stop(self) -> None:
-        await self.dispatcher.stop_polling()
+        """Ask `run()` to stop; it returns once shutdown is complete."""
+        self.poller.stop()

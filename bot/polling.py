@@ -1,20 +1,20 @@
 """Long polling that confirms an update to Telegram only once it has been handled.
 
 Telegram keeps an update until a getUpdates call with a higher `offset` confirms it. aiogram's
-polling raises the offset past every update it has *received*, while handlers run as tasks, so
-an update still being handled when the process is killed was already confirmed and is never
-delivered again: a message the person sent simply goes unanswered. Here the offset stops at the
-oldest update still being handled; after a crash Telegram delivers it again.
+`start_polling` raises the offset past every update it has *received* while handlers run as
+tasks, so an update still being handled when the process is killed was already confirmed and is
+never delivered again: a message the person sent simply goes unanswered. `Poller` keeps the
+offset at the oldest update still being handled; after a crash Telegram delivers it again.
 
-The cost of holding an update back is that getUpdates then answers at once (the held update is
-still pending), so while something is being handled the loop waits for a handler to finish
-before it polls again, rather than spinning. Limits keep this cheap and keep one slow handler
-from holding up everyone: an update is held for `HOLD_SECONDS` at most, nothing is held while
-more than `MOST_HELD` updates are in flight (a burst), and nothing when Telegram's answer (up
-to 100 updates) brings nothing new.
+Holding an update back has a cost: getUpdates then answers at once (the held update is still
+pending), so while one is held the loop waits for a handler to finish before it polls again,
+rather than spinning. Limits keep this cheap and keep one slow handler from holding up
+everyone: an update is held for `HOLD_SECONDS` at most, nothing is held while more than
+`MOST_HELD` updates are in flight (a burst), and nothing once an answer of Telegram's
+(up to 100 updates) brings nothing new.
 
-aiogram is pinned in pyproject.toml: this overrides two of its private methods, and
-tests/unit/test_polling.py and tests/crash/test_update_redelivery.py exercise both.
+Built on aiogram's public API only (`Dispatcher.feed_update`, `emit_startup`, `emit_shutdown`,
+the `GetUpdates` method and its backoff helper), so aiogram upgrades do not break it silently.
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import time
-from collections.abc import AsyncGenerator, Callable
-from typing import Any
+from collections.abc import Callable
 
 from aiogram import Bot, Dispatcher
-from aiogram.dispatcher.dispatcher import DEFAULT_BACKOFF_CONFIG
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
@@ -46,6 +45,9 @@ IDLE_WAIT_SECONDS = 0.25
 MOST_HELD = 10
 # Telegram's most updates in one getUpdates answer.
 GET_UPDATES_LIMIT = 100
+# aiogram's own defaults: retry a failed getUpdates after 1 s, growing to 5 s.
+BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)
+POLLING_TIMEOUT_SECONDS = 10
 
 
 class UpdateLedger:
@@ -56,7 +58,7 @@ class UpdateLedger:
         self._in_flight: dict[int, float] = {}  # update id -> when its handling started
         self._finished: set[int] = set()  # handled, not yet confirmed
         self._next: int | None = None  # one past the highest update id received
-        self._floor: int | None = None  # every update below it is confirmed (or let go)
+        self._floor: int | None = None  # every update below it is confirmed
         self._finish = asyncio.Event()
 
     @property
@@ -68,6 +70,11 @@ class UpdateLedger:
         return update_id in self._in_flight or update_id in self._finished
 
     def start(self, update_id: int) -> None:
+        if self._floor is not None and update_id < self._floor:
+            # Telegram numbers updates afresh (at random) after a week without any: what was
+            # confirmed before says nothing about the new numbers.
+            self._floor = None
+            self._next = max((u + 1 for u in self._in_flight), default=None)
         self._in_flight[update_id] = self._clock()
         if self._next is None or update_id >= self._next:
             self._next = update_id + 1
@@ -79,19 +86,20 @@ class UpdateLedger:
 
     def offset(self) -> int | None:
         """What the next getUpdates confirms up to: the oldest update still held, if any."""
-        now = self._clock()
-        held = [
-            update_id
-            for update_id, started in self._in_flight.items()
-            if now - started < HOLD_SECONDS
-        ]
-        offset = min(held) if held and len(self._in_flight) <= MOST_HELD else self._next
-        if offset is None or (self._floor is not None and offset < self._floor):
-            return self._floor
-        return offset
+        return min(self._held(), default=self._next)
 
     def holding(self) -> bool:
-        return self.offset() in self._in_flight
+        return bool(self._held())
+
+    def _held(self) -> list[int]:
+        if len(self._in_flight) > MOST_HELD:
+            return []
+        now = self._clock()
+        return [
+            update_id
+            for update_id, started in self._in_flight.items()
+            if now - started < HOLD_SECONDS and (self._floor is None or update_id >= self._floor)
+        ]
 
     def confirmed(self, offset: int | None) -> None:
         """Telegram accepted a getUpdates with this offset: forget what it confirmed."""
@@ -114,42 +122,83 @@ class UpdateLedger:
                 await self._finish.wait()
 
 
-class ConfirmingDispatcher(Dispatcher):
-    """aiogram's Dispatcher whose polling confirms an update only after it was handled."""
+class Poller:
+    """Runs a dispatcher for one bot with long polling until `stop()` (or SIGTERM/SIGINT)."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, dispatcher: Dispatcher, bot: Bot) -> None:
+        self.dispatcher = dispatcher
+        self.bot = bot
         self.ledger = UpdateLedger()
+        self._stop = asyncio.Event()
+        self._handling: set[asyncio.Task[None]] = set()
 
-    async def _process_update(
-        self, bot: Bot, update: Update, call_answer: bool = True, **kwargs: Any
-    ) -> bool:
-        try:
-            return await super()._process_update(bot, update, call_answer, **kwargs)
-        finally:
-            self.ledger.finish(update.update_id)
+    def stop(self) -> None:
+        self._stop.set()
 
-    async def _listen_updates(  # type: ignore[override]
+    async def run(
         self,
-        bot: Bot,
-        polling_timeout: int = 30,
-        backoff_config: BackoffConfig = DEFAULT_BACKOFF_CONFIG,
-        allowed_updates: list[str] | None = None,
-    ) -> AsyncGenerator[Update, None]:
-        """aiogram's reader (same retries and backoff), with the offset from the ledger."""
+        *,
+        allowed_updates: list[str],
+        handle_as_tasks: bool = True,
+        handle_signals: bool = True,
+        polling_timeout: int = POLLING_TIMEOUT_SECONDS,
+    ) -> None:
+        """Start-up handlers, polling, then shutdown handlers and a last confirmation.
+
+        `handle_as_tasks=False` handles updates one at a time (tests use it, so that an update
+        is done when the next getUpdates confirms it)."""
+        dp, bot = self.dispatcher, self.bot
+        # What aiogram's start_polling hands to start-up and shutdown handlers.
+        workflow = {"dispatcher": dp, "bots": (bot,), **dp.workflow_data}
+        loop = asyncio.get_running_loop()
+        if handle_signals:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, self.stop)
+        try:
+            await dp.emit_startup(bot=bot, **workflow)
+            me = await bot.me()  # as aiogram does: a wrong token fails here, before polling
+            logger.info("Polling for updates as @%s", me.username)
+            try:
+                await self._poll_until_stopped(allowed_updates, handle_as_tasks, polling_timeout)
+            finally:
+                await dp.emit_shutdown(bot=bot, **workflow)
+                await self._confirm_handled()
+        finally:
+            if handle_signals:
+                for signum in (signal.SIGTERM, signal.SIGINT):
+                    loop.remove_signal_handler(signum)
+
+    async def _poll_until_stopped(
+        self, allowed_updates: list[str], handle_as_tasks: bool, polling_timeout: int
+    ) -> None:
+        polling = asyncio.create_task(
+            self._poll(allowed_updates, handle_as_tasks, polling_timeout), name="polling"
+        )
+        stopping = asyncio.create_task(self._stop.wait(), name="polling-stop")
+        done, pending = await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for task in done:
+            task.result()  # polling never ends by itself: if it did, say why
+        logger.info("Polling stopped")
+
+    async def _poll(
+        self, allowed_updates: list[str], handle_as_tasks: bool, polling_timeout: int
+    ) -> None:
         ledger = self.ledger
-        backoff = Backoff(config=backoff_config)
+        backoff = Backoff(config=BACKOFF)
         get_updates = GetUpdates(timeout=polling_timeout, allowed_updates=allowed_updates)
-        kwargs: dict[str, Any] = {}
-        if bot.session.timeout:
-            kwargs["request_timeout"] = int(bot.session.timeout + polling_timeout)
+        # The request may take as long as the long poll, plus the session's own timeout.
+        request_timeout = int((self.bot.session.timeout or 0) + polling_timeout)
         failed = False
         while True:
             get_updates.offset = ledger.offset()
             ledger.watch()
             try:
-                updates = await bot(get_updates, **kwargs)
-            except Exception as exc:  # noqa: BLE001 - as aiogram: polling never stops by itself
+                updates = await self.bot(get_updates, request_timeout=request_timeout)
+            except Exception as exc:  # noqa: BLE001 - polling never stops by itself
                 failed = True
                 logger.error("Failed to fetch updates - %s: %s", type(exc).__name__, exc)
                 await backoff.asleep()
@@ -162,23 +211,37 @@ class ConfirmingDispatcher(Dispatcher):
             fresh = [update for update in updates if not ledger.is_known(update.update_id)]
             for update in fresh:
                 ledger.start(update.update_id)
-                yield update
+                if handle_as_tasks:
+                    task = asyncio.create_task(self._handle(update))
+                    self._handling.add(task)
+                    task.add_done_callback(self._handling.discard)
+                else:
+                    await self._handle(update)
             if not fresh and len(updates) >= GET_UPDATES_LIMIT:
                 # A full answer of updates already received: holding any longer would keep
                 # newer ones out of reach.
                 ledger.let_go()
-            elif ledger.holding():
-                # getUpdates would answer at once with the held update: poll again when a
-                # handler finished (the offset may move), or after a short while for news.
+            elif ledger.holding() or (updates and not fresh):
+                # getUpdates would answer at once with what is held: poll again when a handler
+                # finished (the offset may move), or after a short while for news.
                 await ledger.wait_for_a_finish(IDLE_WAIT_SECONDS)
 
-    async def confirm_handled(self, bot: Bot) -> None:
-        """At shutdown, once handlers are done: confirm what they finished, so that a normal
-        restart does not handle it again. What is still held is delivered after the restart."""
+    async def _handle(self, update: Update) -> None:
+        try:
+            await self.dispatcher.feed_update(self.bot, update)
+        except Exception:  # the errors router handles handler failures; this is the rest
+            logger.exception("Update %s failed outside its handler", update.update_id)
+        finally:
+            self.ledger.finish(update.update_id)
+
+    async def _confirm_handled(self) -> None:
+        """At shutdown, once handlers are done (the shutdown handlers wait for them): confirm
+        what they finished, so that a normal restart does not handle it again. What is still
+        held is delivered after the restart."""
         offset = self.ledger.offset()
         if offset is None:
             return
         try:
-            await bot(GetUpdates(offset=offset, limit=1, timeout=0))
+            await self.bot(GetUpdates(offset=offset, limit=1, timeout=0))
         except Exception:  # noqa: BLE001 - at worst, a few updates are handled again
             logger.warning("Could not confirm the last handled updates to Telegram")

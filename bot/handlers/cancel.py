@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Profile
 from bot.handlers.common import show_menu
+from bot.handlers.receipt_delivery import show_held_receipt
 from bot.keyboards.callbacks import Screen
 from bot.services.drafts import DraftStore
 
@@ -23,6 +24,8 @@ async def cancel_command(
     features: Sequence[Screen],
     drafts: DraftStore,
 ) -> None:
+    if await show_held_receipt(message, drafts, state):
+        return  # a stored report's receipt, not yet seen: nothing left to cancel
     had_flow = await state.get_state() is not None
     await state.clear()
     drafts.discard(message.chat.id)

@@ -4,7 +4,7 @@ The code is stored only as a hash, so a receipt that never reached the reporter 
 for good, and the reporter could never follow up. Until Telegram confirms it was shown, the
 receipt is held in the chat's draft (in memory, with nothing else: DESIGN.md, drafts are
 transient). A failed attempt is retried; if Telegram stays unreachable, the reporter is told to
-press Send again, and any button of the form then shows it.
+press Send again, and any button of the form, /report or /cancel then shows it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.handlers.common import show
@@ -35,31 +35,51 @@ LONGEST_WAIT_SECONDS = 5.0
 
 
 async def show_receipt(
-    callback: CallbackQuery, receipt: str, drafts: DraftStore, state: FSMContext
+    target: Message | CallbackQuery, receipt: str, drafts: DraftStore, state: FSMContext
 ) -> bool:
-    """Show the receipt in place of the form; forget it only once Telegram took it."""
+    """Show the receipt (in place of the form, for a button); forget it once Telegram took
+    it, or refused it for good (the chat blocked the bot, for one)."""
+    chat_id = target.from_user.id if target.from_user else 0
     for attempt in range(1, ATTEMPTS + 1):
         try:
             # Idempotent: if an edit landed but its answer was lost, the retry finds the
             # message already showing the receipt ("not modified"), which counts as shown.
-            await show(callback, receipt)
+            await show(target, receipt)
         except TelegramRetryAfter as exc:
             wait = min(float(exc.retry_after), LONGEST_WAIT_SECONDS)
         except (TelegramServerError, TelegramNetworkError):
             wait = BACKOFF_SECONDS * attempt
+        except TelegramAPIError:
+            drafts.discard(chat_id)  # no retry can help: keep nothing about this chat
+            await state.clear()
+            raise
         else:
-            drafts.discard(callback.from_user.id)
+            drafts.discard(chat_id)
             await state.clear()
             return True
         if attempt < ATTEMPTS:
             await asyncio.sleep(wait)
     logger.warning("A receipt could not be shown after %d attempts; it waits in memory", ATTEMPTS)
-    with contextlib.suppress(TelegramAPIError):
-        await callback.answer(
-            _(
-                "Your report is saved, but Telegram did not let me show its receipt code. "
-                "Press ✅ Send again in a moment to see it."
-            ),
-            show_alert=True,
-        )
+    if isinstance(target, CallbackQuery):
+        with contextlib.suppress(TelegramAPIError):
+            await target.answer(
+                _(
+                    "Your report is saved, but Telegram did not let me show its receipt code. "
+                    "Press ✅ Send again in a moment to see it."
+                ),
+                show_alert=True,
+            )
     return False
+
+
+async def show_held_receipt(
+    target: Message | CallbackQuery, drafts: DraftStore, state: FSMContext
+) -> bool:
+    """If a stored tip's receipt still waits to be seen in this chat, show it (True): before
+    anything that would replace or discard the draft holding it."""
+    chat_id = target.from_user.id if target.from_user else 0
+    receipt = drafts.held_receipt(chat_id)
+    if receipt is None:
+        return False
+    await show_receipt(target, receipt, drafts, state)
+    return True

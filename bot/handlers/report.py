@@ -22,7 +22,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.config import Settings
 from bot.domain import Language, Profile
 from bot.handlers.common import show
-from bot.handlers.receipt_delivery import show_receipt
+from bot.handlers.receipt_delivery import show_held_receipt, show_receipt
 from bot.handlers.tip_cards import post_tip
 from bot.keyboards.callbacks import (
     NO_REGION,
@@ -185,6 +185,8 @@ async def start_report(
     i18n: I18n,
     chat_id: int,
 ) -> None:
+    if await show_held_receipt(target, drafts, state):
+        return  # the last report's receipt first: a new draft would replace it
     if quota.remaining(chat_id) <= 0:
         text = _(
             "You have sent {limit} reports today. Thank you! You can send more tomorrow. "
@@ -283,6 +285,8 @@ async def choose_category(
 
 async def cancel(callback: CallbackQuery, state: FSMContext, drafts: DraftStore) -> None:
     """Works whether or not the draft still exists."""
+    if await show_held_receipt(callback, drafts, state):
+        return  # too late to cancel: the report is stored, and this is its receipt
     drafts.discard(callback.from_user.id)
     await state.clear()
     await show(callback, _("Report cancelled. Nothing was saved."))
@@ -394,9 +398,12 @@ async def send_report(
         )
     )
     drafts.hold_receipt(chat_id, text)
-    await show_receipt(callback, text, drafts, state)
-    if settings.moderator_chat_id is not None:
-        await notify_moderators(bot, settings, submitted.tip.id, tips, library)
+    try:
+        await show_receipt(callback, text, drafts, state)
+    finally:
+        # Whatever became of the receipt, the tip is stored and the moderators hear of it.
+        if settings.moderator_chat_id is not None:
+            await notify_moderators(bot, settings, submitted.tip.id, tips, library)
 
 
 async def notify_moderators(

@@ -54,10 +54,18 @@ class BatchLoader(Generic[K, V]):
                 await self._answer(batch)
         finally:
             self._drainer = None
+            # Only when the drainer itself was cancelled (shutdown): nobody waits forever.
+            for future in self._waiting.values():
+                future.cancel()
+            self._waiting.clear()
 
     async def _answer(self, batch: dict[K, asyncio.Future[V]]) -> None:
         try:
             found = await self._fetch(list(batch))
+        except asyncio.CancelledError:
+            for future in batch.values():
+                future.cancel()
+            raise
         except Exception as exc:  # noqa: BLE001 - handed to every waiter, as a direct read would
             for future in batch.values():
                 if not future.done():

@@ -82,6 +82,10 @@ class DraftStore:
         """The tip was stored: drop what it said, keep only its receipt until it is seen."""
         self._drafts[chat_id] = TipDraft(touched=self._clock(), receipt=receipt)
 
+    def held_receipt(self, chat_id: int) -> str | None:
+        draft = self.get(chat_id)
+        return None if draft is None else draft.receipt
+
     def discard(self, chat_id: int) -> None:
         self._drafts.pop(chat_id, None)
 

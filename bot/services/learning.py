@@ -82,7 +82,7 @@ class LearningService:
             # otherwise make the real first attempt a "retake" and drop it from /stats.
             attempt_id = await learning.unanswered_attempt(conn, chat_id, quiz_id)
             if attempt_id is not None:
-                await learning.restart_attempt(conn, attempt_id, self._today())
+                await learning.restart_attempt(conn, attempt_id, len(quiz.questions), self._today())
             else:
                 is_first = not await learning.has_attempted(conn, chat_id, quiz_id)
                 attempt_id = await learning.insert_attempt(

@@ -382,3 +382,21 @@ async def test_a_receipt_telegram_would_not_take_is_shown_on_the_next_press(
     assert await count(reviewing.running, "SELECT COUNT(*) FROM tips") == 1
     # Seen: it is gone from memory.
     assert reviewing.running.app.drafts.get(user.chat_id) is None
+
+
+@pytest.mark.parametrize("action", ["cancel button", "/cancel", "/report"])
+async def test_a_held_receipt_is_shown_before_the_draft_could_be_dropped(
+    fake: FakeTelegram, reviewing: Reviewing, tr: Tr, action: str
+) -> None:
+    user = reviewing.user
+    fake.fail_next("editMessageText", 502, description="Bad Gateway", times=3)
+    await user.click(tr("✅ Send", RU))  # stored; the receipt is held
+    if action == "cancel button":
+        reply = await user.click(tr("❌ Cancel the report", RU))
+    else:
+        reply = await user.send(action)
+    # The receipt; not "nothing was saved", nor a fresh form that would drop the receipt.
+    texts = [m.text for m in reply]
+    assert [bool(RECEIPT.search(text)) for text in texts if text] == [True], texts
+    assert reviewing.running.app.drafts.get(user.chat_id) is None
+    assert await count(reviewing.running, "SELECT COUNT(*) FROM tips") == 1

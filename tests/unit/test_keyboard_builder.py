@@ -21,3 +21,12 @@ def test_a_markup_is_not_changed_by_using_the_builder_afterwards() -> None:
     assert [[b.text for b in row] for row in second.inline_keyboard] == [["A"], ["B"], ["C"], ["D"]]
     # The buttons themselves are shared: they are frozen, so nobody can change them.
     assert first.inline_keyboard[0][0] is second.inline_keyboard[0][0]
+
+
+def test_exported_rows_are_the_caller_s_own() -> None:
+    builder = InlineKeyboard()
+    builder.button(text="A", callback_data="a")
+    rows = builder.export()
+    rows[0].append(InlineKeyboardButton(text="X", callback_data="x"))
+    rows.append([])
+    assert [[b.text for b in row] for row in builder.export()] == [["A"]]

@@ -6,19 +6,13 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Message
 
 from bot.fake_api import FakeTelegram, FakeUser
-from bot.polling import (
-    GET_UPDATES_LIMIT,
-    HOLD_SECONDS,
-    MOST_HELD,
-    ConfirmingDispatcher,
-    UpdateLedger,
-)
+from bot.polling import GET_UPDATES_LIMIT, HOLD_SECONDS, MOST_HELD, Poller, UpdateLedger
 
 
 class Clock:
@@ -67,6 +61,28 @@ def test_nothing_is_held_in_a_burst() -> None:
     assert ledger.offset() == MOST_HELD + 2  # never back below what was confirmed
 
 
+def test_an_update_already_confirmed_is_not_held() -> None:
+    ledger = UpdateLedger(Clock())
+    for update_id in range(1, MOST_HELD + 2):  # a burst: nothing held, all confirmed
+        ledger.start(update_id)
+    ledger.confirmed(ledger.offset())
+    for update_id in range(2, MOST_HELD + 2):
+        ledger.finish(update_id)  # all but the first finish
+    ledger.start(MOST_HELD + 2)
+    assert ledger.offset() == MOST_HELD + 2 and ledger.holding()  # 1 is below the floor
+
+
+def test_numbering_afresh_after_a_quiet_week_starts_a_new_ledger() -> None:
+    ledger = UpdateLedger(Clock())
+    ledger.start(500)
+    ledger.finish(500)
+    ledger.confirmed(501)
+    ledger.start(7)  # Telegram picked a new, lower number
+    assert ledger.offset() == 7 and ledger.holding()
+    ledger.finish(7)
+    assert ledger.offset() == 8
+
+
 def test_letting_go_never_moves_the_offset_back() -> None:
     ledger = UpdateLedger(Clock())
     ledger.start(5)
@@ -79,24 +95,30 @@ def test_letting_go_never_moves_the_offset_back() -> None:
 
 
 @pytest.fixture
-async def polling(fake: FakeTelegram) -> AsyncIterator[tuple[ConfirmingDispatcher, asyncio.Event]]:
-    """A ConfirmingDispatcher echoing texts; "slow" waits until the event is set."""
+async def polling(fake: FakeTelegram) -> AsyncIterator[tuple[Poller, asyncio.Event]]:
+    """A Poller of a dispatcher echoing texts; "slow" waits until the event is set."""
     release = asyncio.Event()
-    dp = ConfirmingDispatcher()
+    dp = Dispatcher()
 
-    @dp.message()
     async def echo(message: Message) -> None:
         if message.text == "slow":
             await release.wait()
         await message.answer(f"echo: {message.text}")
 
+    dp.message.register(echo)
     bot = Bot("123456:TEST", session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
-    task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+    poller = Poller(dp, bot)
+    running = asyncio.create_task(
+        poller.run(allowed_updates=["message"], handle_signals=False, polling_timeout=1)
+    )
     await fake.wait_for(lambda: bool(fake.calls_to("getUpdates")), timeout=10)
-    yield dp, release
+    yield poller, release
     release.set()
-    await dp.stop_polling()
-    await task
+    poller.stop()
+    await running
+    await bot.session.close()
+    # Shutdown confirmed everything that was handled.
+    assert fake.updates.pending == []
 
 
 @pytest.fixture
@@ -106,12 +128,12 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 
 async def test_an_update_is_confirmed_only_after_its_handler_finished(
-    fake: FakeTelegram, polling: tuple[ConfirmingDispatcher, asyncio.Event]
+    fake: FakeTelegram, polling: tuple[Poller, asyncio.Event]
 ) -> None:
-    dp, release = polling
+    poller, release = polling
     slow, quick = fake.user(user_id=1), fake.user(user_id=2)
     sending = asyncio.create_task(slow.send("slow", timeout=10))
-    await fake.wait_for(lambda: dp.ledger.in_flight == 1, timeout=5)
+    await fake.wait_for(lambda: poller.ledger.in_flight == 1, timeout=5)
     # Others are answered meanwhile, each once, though Telegram keeps sending them along
     # (handled, they wait for the slow one to be confirmed with them).
     quick_ones = [asyncio.create_task(quick.send(f"hi {n}", timeout=10)) for n in range(3)]
@@ -132,11 +154,11 @@ def answered(user: FakeUser) -> Callable[[], bool]:
 
 
 async def test_a_full_window_of_handled_updates_does_not_stall_polling(
-    fake: FakeTelegram, polling: tuple[ConfirmingDispatcher, asyncio.Event]
+    fake: FakeTelegram, polling: tuple[Poller, asyncio.Event]
 ) -> None:
-    dp, _ = polling
+    poller, _ = polling
     slow = asyncio.create_task(fake.user(user_id=99).send("slow", timeout=30))
-    await fake.wait_for(lambda: dp.ledger.in_flight == 1, timeout=5)
+    await fake.wait_for(lambda: poller.ledger.in_flight == 1, timeout=5)
     # One by one, more people than one getUpdates answer holds: each is handled behind the
     # held update, until an answer brings only known updates and the bot lets go.
     sending = []
@@ -144,6 +166,29 @@ async def test_a_full_window_of_handled_updates_does_not_stall_polling(
         user = fake.user(user_id=100 + n)
         sending.append(asyncio.create_task(user.send("hello", timeout=30)))
         await fake.wait_for(answered(user), timeout=5)
-    await fake.wait_for(lambda: dp.ledger.in_flight == 1, timeout=5)  # only the slow one
+    await fake.wait_for(lambda: poller.ledger.in_flight == 1, timeout=5)  # only the slow one
     for task in [slow, *sending]:
+        task.cancel()
+
+
+async def test_polling_does_not_spin_after_a_burst(
+    fake: FakeTelegram, polling: tuple[Poller, asyncio.Event]
+) -> None:
+    poller, _ = polling
+    people = [fake.user(user_id=300 + n) for n in range(MOST_HELD + 2)]
+    # A burst (queued in one turn of the loop, so fetched together), the first update of
+    # which stays in its handler.
+    burst = [
+        asyncio.create_task(person.send(text, timeout=10))
+        for person, text in zip(people, ["slow"] + ["hi"] * (MOST_HELD + 1), strict=True)
+    ]
+    await fake.wait_for(lambda: poller.ledger.in_flight == 1, timeout=5)
+    late = fake.user(user_id=299)
+    sending = asyncio.create_task(late.send("hello", timeout=10))
+    await fake.wait_for(answered(late), timeout=5)
+    before = len(fake.calls_to("getUpdates"))
+    await asyncio.sleep(1.0)
+    # Long polling (1 s here) or waiting for handlers: a handful of calls, not a spin.
+    assert len(fake.calls_to("getUpdates")) - before <= 5
+    for task in [*burst, sending]:
         task.cancel()

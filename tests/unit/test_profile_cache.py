@@ -100,6 +100,35 @@ async def test_a_reader_that_gives_up_does_not_cancel_the_others() -> None:
         await impatient
 
 
+async def test_a_cancelled_query_leaves_no_reader_waiting_forever() -> None:
+    async def fetch(keys: list[int]) -> dict[int, int]:
+        raise asyncio.CancelledError  # as when the process shuts down mid-query
+
+    loader: BatchLoader[int, int | None] = BatchLoader(fetch, None)
+    reader = asyncio.create_task(loader.load(1))
+    await asyncio.wait([reader], timeout=2)
+    assert reader.done() and reader.cancelled()
+
+
+async def test_a_profile_read_that_overlaps_a_write_does_not_cache_the_old_row(
+    users: UserService,
+) -> None:
+    await users.choose_language(3, Language.RU)
+    users.cache.evict([3])
+    read_rows = users._read_many
+
+    async def read_then_a_write_lands(chat_ids: list[int]) -> dict[int, Profile]:
+        rows = await read_rows(chat_ids)  # the old row...
+        await users.choose_language(3, Language.KK)  # ...and a write commits meanwhile
+        return rows
+
+    users._loader = BatchLoader(read_then_a_write_lands, None)
+    stale = await users.get(3)
+    assert stale is not None and stale.language is Language.RU  # what that read saw
+    fresh = await users.get(3)
+    assert fresh is not None and fresh.language is Language.KK  # the cache kept the write
+
+
 async def test_every_write_is_seen_by_the_next_read(users: UserService, db: Database) -> None:
     assert await users.get(9) is None  # cached: no profile yet
     await users.choose_language(9, Language.KK)

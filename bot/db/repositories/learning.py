@@ -57,9 +57,13 @@ async def unanswered_attempt(conn: aiosqlite.Connection, chat_id: int, quiz_id: 
     return None if row is None else int(row[0])
 
 
-async def restart_attempt(conn: aiosqlite.Connection, attempt_id: int, started_on: dt.date) -> None:
+async def restart_attempt(
+    conn: aiosqlite.Connection, attempt_id: int, question_count: int, started_on: dt.date
+) -> None:
+    """Start an unanswered attempt again: today, with the quiz as it is now."""
     await conn.execute(
-        "UPDATE quiz_attempts SET started_on = ? WHERE id = ?", (started_on.isoformat(), attempt_id)
+        "UPDATE quiz_attempts SET question_count = ?, started_on = ? WHERE id = ?",
+        (question_count, started_on.isoformat(), attempt_id),
     )
 
 
