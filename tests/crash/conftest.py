@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 
+from bot.config import Settings
 from bot.db import Database
 from bot.domain import Audience, BroadcastContent, Language
 from bot.fake_api import FakeGroup, FakeTelegram
@@ -44,23 +45,8 @@ DEFAULT_SEED = 20260626
 START_TIMEOUT = 90.0  # `python -m bot` imports aiogram's types: seconds on a busy machine
 STOP_TIMEOUT = 30.0
 
-# Settings the child must not inherit from the environment of the test run.
-_SETTINGS = (
-    "BOT_TOKEN",
-    "BOT_API_URL",
-    "DATABASE_PATH",
-    "ADMIN_IDS",
-    "MODERATOR_CHAT_ID",
-    "TIMEZONE",
-    "LOG_LEVEL",
-    "TIPS_PER_DAY",
-    "FLOOD_LIMIT",
-    "MODERATOR_LANGUAGE",
-    "RETENTION_DAYS",
-    "BROADCAST_RATE",
-    "QUIET_HOURS",
-    "CAMPAIGN_GRACE_HOURS",
-)
+# Settings the child must not inherit from the environment of the test run: all of them.
+_SETTINGS = frozenset(name.upper() for name in Settings.model_fields)
 
 _I18N = create_i18n()
 

@@ -69,6 +69,14 @@ class RunningBot:
         await self._task
 
 
+async def count_rows(running: RunningBot, sql: str, *params: object) -> int:
+    """The one number a query returns (a COUNT or a SUM), from the running bot's database."""
+    async with running.app.db.transaction() as conn, conn.execute(sql, params) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 @pytest.fixture
 async def running(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[RunningBot]:
     bot = RunningBot(Application(make_settings(fake, tmp_path)))

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.db import Database
 from bot.domain import Language
 from bot.fake_api import FakeTelegram, FakeUser
 from bot.services.content import Library
 from bot.services.content.models import Quiz
-from tests.e2e.conftest import RunningBot
+from tests.e2e.conftest import RunningBot, count_rows
 from tests.e2e.test_onboarding import onboard
 
 Tr = Callable[[str, Language], str]
 RU, KK = Language.RU, Language.KK
-
-
-async def count(db: Database, sql: str) -> int:
-    async with db.transaction() as conn, conn.execute(sql) as cursor:
-        row = await cursor.fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 async def test_teen_reads_a_topic_to_the_end_and_votes(
@@ -49,9 +41,9 @@ async def test_teen_reads_a_topic_to_the_end_and_votes(
     answer = (await aigerim.click("👍")).callback_answer
     assert answer is not None
     assert answer.text == tr("Thank you! Your answer helps us make the topics better.", KK)
-    db = running.app.db
-    assert await count(db, "SELECT COUNT(*) FROM topic_votes WHERE useful = 1") == 1
-    assert await count(db, "SELECT SUM(opens) FROM topic_opens WHERE topic_id = 'easy_money'") == 1
+    assert await count_rows(running, "SELECT COUNT(*) FROM topic_votes WHERE useful = 1") == 1
+    opens = "SELECT SUM(opens) FROM topic_opens WHERE topic_id = 'easy_money'"
+    assert await count_rows(running, opens) == 1
 
 
 async def test_parent_sees_parent_topics_and_can_reach_teen_topics(
@@ -117,9 +109,8 @@ async def test_parent_completes_a_quiz_and_gets_score_and_links(
     assert tr("🔁 Try again", RU) in buttons
     sent = fake.calls_to("sendPoll")[0].params
     assert "correct_option_ids" in sent or "correct_option_id" in sent
-    db = running.app.db
     finished = "SELECT score FROM quiz_attempts WHERE completed = 1 AND is_first = 1"
-    assert await count(db, finished) == expected
+    assert await count_rows(running, finished) == expected
 
 
 async def test_old_and_unknown_poll_answers_are_ignored(
@@ -134,7 +125,7 @@ async def test_old_and_unknown_poll_answers_are_ignored(
     await dmitry.answer_poll([0], poll_id=first_poll["id"], expect_reply=False)
     await dmitry.answer_poll([0], poll_id="999999", expect_reply=False)
     await dmitry.expect_silence(0.3)
-    assert await count(running.app.db, "SELECT COUNT(*) FROM quiz_answers") == 1
+    assert await count_rows(running, "SELECT COUNT(*) FROM quiz_answers") == 1
     reply = await dmitry.send("/help")
     assert "112" in reply.text
 
@@ -150,7 +141,6 @@ async def test_a_quiz_start_telegram_refused_still_counts_as_the_first_attempt(
     for question in quiz.questions:
         reply = await dmitry.answer_poll([question.correct])
     assert f"{len(quiz.questions)}" in reply.last.text
-    db = running.app.db
-    assert await count(db, "SELECT COUNT(*) FROM quiz_attempts") == 1
+    assert await count_rows(running, "SELECT COUNT(*) FROM quiz_attempts") == 1
     first = "SELECT score FROM quiz_attempts WHERE completed = 1 AND is_first = 1"
-    assert await count(db, first) == len(quiz.questions)
+    assert await count_rows(running, first) == len(quiz.questions)

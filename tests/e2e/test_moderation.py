@@ -16,7 +16,7 @@ from bot.domain import Language, TipCategory, TipStatus
 from bot.fake_api import FakeGroup, FakeTelegram, FakeUser
 from bot.fake_api.spec import UploadedFile
 from bot.keyboards.callbacks import TipSetStatus
-from tests.e2e.conftest import OWNER_ID, RunningBot
+from tests.e2e.conftest import OWNER_ID, RunningBot, count_rows
 from tests.e2e.test_report import report
 
 Tr = Callable[[str, Language], str]
@@ -84,13 +84,6 @@ async def test_moderator_works_the_queue_and_exports(
     assert "YYYY-MM-DD" in reply.text
     audit = await count_rows(running, "SELECT COUNT(*) FROM audit_log WHERE actor_id = ?", OWNER_ID)
     assert audit == 4  # two status changes, a note, an export
-
-
-async def count_rows(running: RunningBot, sql: str, *params: object) -> int:
-    async with running.app.db.transaction() as conn, conn.execute(sql, params) as cursor:
-        row = await cursor.fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 async def test_a_stranger_sees_no_tip_and_moves_nothing(

@@ -37,7 +37,13 @@ from bot.fake_api import FakeTelegram, FakeUser
 from bot.services.content import Library
 from bot.services.drafts import TipDraft
 from bot.services.links import normalise
-from tests.e2e.conftest import MODERATOR_CHAT_ID, OWNER_ID, RunningBot, make_settings
+from tests.e2e.conftest import (
+    MODERATOR_CHAT_ID,
+    OWNER_ID,
+    RunningBot,
+    count_rows,
+    make_settings,
+)
 from tests.faults.chaos import Chaos, Person, Step, Tally
 
 Tr = Callable[[str, Language], str]
@@ -80,13 +86,6 @@ def onboarding(person: Person, tr: Tr, language: Language, role: str) -> list[St
 def poll_ids(user: FakeUser) -> set[str]:
     """The polls the bot sent to the user."""
     return {str(m.data["poll"]["id"]) for m in user.messages if m.kind == "poll"}
-
-
-async def count(running: RunningBot, sql: str, *params: object) -> int:
-    async with running.app.db.transaction() as conn, conn.execute(sql, params) as cursor:
-        row = await cursor.fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 async def test_polling_and_replies_ride_out_telegram_faults(
@@ -150,7 +149,7 @@ async def test_polling_and_replies_ride_out_telegram_faults(
             async def counted(expected: int = expected) -> bool:
                 last = expected == len(quiz.questions)
                 waiting = last or len(poll_ids(parent.user) - polls_before) > expected
-                return await count(running, answers) == expected and waiting
+                return await count_rows(running, answers) == expected and waiting
 
             async def vote(option: int = question.correct) -> None:
                 await parent.vote(option)
@@ -190,18 +189,18 @@ async def test_polling_and_replies_ride_out_telegram_faults(
 
         # -- data: nothing twice, nothing missing ------------------------------------------
         stored = [
-            await count(running, "SELECT COUNT(*) FROM tips WHERE description = ?", d)
+            await count_rows(running, "SELECT COUNT(*) FROM tips WHERE description = ?", d)
             for _, _, _, d in tips
         ]
-        answered = await count(running, answers)
+        answered = await count_rows(running, answers)
         completed = "SELECT COUNT(*) FROM quiz_attempts WHERE completed = 1"
         duplicated = sum(n - 1 for n in stored if n > 1) + max(0, answered - votes)
         lost = stored.count(0) + max(0, votes - answered) + len(tips) - len(set(receipts))
         assert (duplicated, lost) == (0, 0), (stored, answered, votes, receipts)
-        assert await count(running, "SELECT COUNT(*) FROM tips") == len(tips)
+        assert await count_rows(running, "SELECT COUNT(*) FROM tips") == len(tips)
         assert votes == len(quiz.questions)
-        assert await count(running, completed) == 1
-        attempts = await count(running, "SELECT COUNT(*) FROM quiz_attempts")
+        assert await count_rows(running, completed) == 1
+        attempts = await count_rows(running, "SELECT COUNT(*) FROM quiz_attempts")
         chaos.enabled = False
     finally:
         await running.stop()
@@ -361,7 +360,7 @@ async def test_a_failed_receipt_edit_is_retried(
     fake.fail_next("editMessageText", 502, description="Bad Gateway")
     reply = await reviewing.user.click(tr("✅ Send", RU))  # stored; the first edit fails
     assert RECEIPT.search(reply.text), reply.text
-    assert await count(reviewing.running, "SELECT COUNT(*) FROM tips") == 1
+    assert await count_rows(reviewing.running, "SELECT COUNT(*) FROM tips") == 1
 
 
 async def test_a_receipt_telegram_would_not_take_is_shown_on_the_next_press(
@@ -379,7 +378,7 @@ async def test_a_receipt_telegram_would_not_take_is_shown_on_the_next_press(
     assert not any(RECEIPT.search(m.text) for m in user.messages)
     reply = await user.click(tr("✅ Send", RU))  # as told: the receipt, not a second tip
     assert RECEIPT.search(reply.text), reply.text
-    assert await count(reviewing.running, "SELECT COUNT(*) FROM tips") == 1
+    assert await count_rows(reviewing.running, "SELECT COUNT(*) FROM tips") == 1
     # Seen: it is gone from memory.
     assert reviewing.running.app.drafts.get(user.chat_id) is None
 
@@ -399,4 +398,4 @@ async def test_a_held_receipt_is_shown_before_the_draft_could_be_dropped(
     texts = [m.text for m in reply]
     assert [bool(RECEIPT.search(text)) for text in texts if text] == [True], texts
     assert reviewing.running.app.drafts.get(user.chat_id) is None
-    assert await count(reviewing.running, "SELECT COUNT(*) FROM tips") == 1
+    assert await count_rows(reviewing.running, "SELECT COUNT(*) FROM tips") == 1
