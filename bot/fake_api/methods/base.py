@@ -135,6 +135,18 @@ class MethodBase:
             raise bad_request(too_long)
         return Formatted(parsed, source, mode if isinstance(mode, str) else None)
 
+    def message_text(self, params: dict[str, Any]) -> Formatted:
+        """The text of a message, sent or edited."""
+        return self.format_text(
+            params,
+            "text",
+            mode_key="parse_mode",
+            entities_key="entities",
+            limit=MAX_TEXT,
+            too_long="message is too long",
+            empty="message text is empty",
+        )
+
     def caption(self, params: dict[str, Any]) -> Formatted:
         """The optional caption of a media message."""
         return self.format_text(

@@ -7,7 +7,7 @@ import copy
 from typing import Any
 
 from bot.fake_api.errors import NOT_MODIFIED, QUERY_TOO_OLD, bad_request
-from bot.fake_api.methods.base import MAX_TEXT, Call, MethodBase
+from bot.fake_api.methods.base import Call, MethodBase
 from bot.fake_api.objects import JSON, now
 from bot.fake_api.state import StoredMessage
 from bot.fake_api.views import BotAction, content_kind, inline_rows
@@ -33,15 +33,7 @@ class EditingMethods(MethodBase):
             return True
         if "text" not in stored.data:
             raise bad_request("there is no text in the message to edit")
-        formatted = self.format_text(
-            call.params,
-            "text",
-            mode_key="parse_mode",
-            entities_key="entities",
-            limit=MAX_TEXT,
-            too_long="message is too long",
-            empty="message text is empty",
-        )
+        formatted = self.message_text(call.params)
         markup = _inline_or_none(call.params.get("reply_markup"))
         data = stored.data
         if (

@@ -13,7 +13,6 @@ from bot.fake_api.methods.base import (
     MAX_POLL_OPTION,
     MAX_POLL_OPTIONS,
     MAX_POLL_QUESTION,
-    MAX_TEXT,
     Call,
     MethodBase,
 )
@@ -69,15 +68,7 @@ class SendingMethods(MethodBase):
 
     async def send_message(self, call: Call) -> JSON:
         chat = self.writable_chat(call.params["chat_id"])
-        formatted = self.format_text(
-            call.params,
-            "text",
-            mode_key="parse_mode",
-            entities_key="entities",
-            limit=MAX_TEXT,
-            too_long="message is too long",
-            empty="message text is empty",
-        )
+        formatted = self.message_text(call.params)
         self.rate_limit(chat)
         content: JSON = {"text": formatted.text.text}
         if formatted.text.entities:
