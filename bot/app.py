@@ -33,6 +33,7 @@ from bot.middlewares import (
     ThrottlingMiddleware,
 )
 from bot.middlewares.throttling import FloodGate
+from bot.notifier import TipNotifier
 from bot.polling import Poller
 from bot.scheduler import create_scheduler
 from bot.services.audit import AuditService
@@ -41,6 +42,7 @@ from bot.services.broadcasts import BroadcastService
 from bot.services.campaigns import CampaignService
 from bot.services.content import Library, load_library
 from bot.services.drafts import DraftStore
+from bot.services.follow_ups import FollowUpAccess
 from bot.services.learning import LearningService
 from bot.services.limits import DailyQuota, SlidingLimit
 from bot.services.pacing import RateLimiter
@@ -74,6 +76,7 @@ class Services:
     tips: TipService
     roles: RoleService
     drafts: DraftStore
+    follow_ups: FollowUpAccess
     quota: DailyQuota
     receipt_guesses: SlidingLimit
     broadcasts: BroadcastService
@@ -102,6 +105,7 @@ def build_services(settings: Settings, db: Database, library: Library) -> Servic
         tips=TipService(db, now),
         roles=RoleService(db, settings.admin_ids, now),
         drafts=DraftStore(),
+        follow_ups=FollowUpAccess(),
         quota=DailyQuota(settings.tips_per_day, today),
         # Receipt guesses per chat: a code has 80 random bits; this only stops pestering.
         receipt_guesses=SlidingLimit(RECEIPT_GUESSES_PER_HOUR, 3600),
@@ -113,7 +117,12 @@ def build_services(settings: Settings, db: Database, library: Library) -> Servic
 
 
 def create_dispatcher(
-    settings: Settings, db: Database, library: Library, i18n: I18n, services: Services
+    settings: Settings,
+    db: Database,
+    library: Library,
+    i18n: I18n,
+    services: Services,
+    notifier: TipNotifier,
 ) -> tuple[Dispatcher, InFlightMiddleware]:
     # MemoryStorage on purpose: conversation state holds drafts that must not outlive the
     # process (DESIGN.md, drafts are transient).
@@ -124,6 +133,7 @@ def create_dispatcher(
         library=library,
         features=MENU_FEATURES,
         i18n=i18n,
+        notifier=notifier,
         **services.as_kwargs(),
     )
     in_flight = InFlightMiddleware()
@@ -148,8 +158,9 @@ class Application:
         self.db = Database(settings.database_path)
         self.bot = create_bot(settings)
         self.services = build_services(settings, self.db, self.library)
+        self.notifier = TipNotifier(self.bot, settings, self.services.tips, self.library, self.i18n)
         self.dispatcher, self._in_flight = create_dispatcher(
-            settings, self.db, self.library, self.i18n, self.services
+            settings, self.db, self.library, self.i18n, self.services, self.notifier
         )
         self.broadcaster = Broadcaster(
             self.db,
@@ -163,7 +174,9 @@ class Application:
             on_unreachable=self.services.users.cache.evict,
         )
         self.services.broadcasts.on_new_work(self.broadcaster.wake)
-        self.scheduler = create_scheduler(settings, self.services.tips, self.services.drafts)
+        self.scheduler = create_scheduler(
+            settings, self.services.tips, self.services.drafts, self.services.follow_ups
+        )
         self.services.campaigns.schedule(self.scheduler)
         self._delivery: asyncio.Task[None] | None = None
         self.poller = Poller(self.dispatcher, self.bot)
@@ -200,6 +213,7 @@ class Application:
             await self.broadcaster.stop(self._delivery, SHUTDOWN_GRACE_SECONDS)
         if not await self._in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
             logger.warning("Stopping with %d updates still being handled", self._in_flight.count)
+        await self.notifier.stop()
 
     async def run(self, *, handle_signals: bool = True, handle_as_tasks: bool = True) -> None:
         """Poll until stopped. `handle_as_tasks=False` handles updates one at a time, so that

@@ -30,6 +30,7 @@ EXPECTATIONS = {
     "BROADCAST_RATE": "messages per second from 1 to 30 (Telegram's limit)",
     "QUIET_HOURS": "a window like 22:00-09:00, or empty to turn quiet hours off",
     "CAMPAIGN_GRACE_HOURS": "hours from 0 to 72",
+    "TIP_CARD_DELAY_SECONDS": "seconds as MIN-MAX like 60-300, or 0 to post at once",
 }
 
 
@@ -53,6 +54,19 @@ class Settings(BaseSettings):
     broadcast_rate: float = Field(default=25, ge=1, le=30)
     quiet_hours: str = "22:00-09:00"
     campaign_grace_hours: float = Field(default=6, ge=0, le=72)
+    # A new tip's card waits a random delay in this range, so its time says nothing about
+    # when its reporter pressed Send.
+    tip_card_delay_seconds: str = "60-300"
+
+    @field_validator("tip_card_delay_seconds")
+    @classmethod
+    def _delay_range(cls, value: str) -> str:
+        parse_delay_range(value)  # raises ValueError when malformed
+        return value.strip()
+
+    @property
+    def tip_card_delay(self) -> tuple[float, float]:
+        return parse_delay_range(self.tip_card_delay_seconds)
 
     @field_validator("quiet_hours")
     @classmethod
@@ -121,6 +135,15 @@ class Settings(BaseSettings):
         if self.bot_token is None:
             raise SettingsError("BOT_TOKEN is not set: expected " + EXPECTATIONS["BOT_TOKEN"])
         return self.bot_token
+
+
+def parse_delay_range(value: str) -> tuple[float, float]:
+    """ "60-300" → (60, 300); "0" → (0, 0). At most a day."""
+    low, _, high = value.strip().partition("-")
+    bounds = (float(low), float(high or low))
+    if not 0 <= bounds[0] <= bounds[1] <= 86_400:
+        raise ValueError("not a range of seconds")
+    return bounds
 
 
 class SettingsError(Exception):

@@ -108,27 +108,90 @@ TIP_TRANSITIONS: dict[TipStatus, tuple[TipStatus, ...]] = {
 }
 
 
+class ReportStep(StrEnum):
+    """The steps of the report form, in order."""
+
+    CATEGORY = "category"
+    REGION = "region"  # asked for a place in the street; optional for one online
+    PLACE = "place"
+    DESCRIPTION = "description"
+    PHOTOS = "photos"
+
+
+class LinkSource(StrEnum):
+    TEXT = "text"  # typed or pasted
+    FORWARD = "forward"  # the source of a forwarded post
+    QR = "qr"  # decoded from a QR code in a photo
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A normalised link: `url` as moderators see it, `key` groups tips about one place."""
+
+    url: str
+    key: str
+    source: LinkSource = LinkSource.TEXT
+
+
+class OriginKind(StrEnum):
+    """Where a forwarded post came from, when that is not a public link."""
+
+    PRIVATE_CHANNEL = "private_channel"
+    PRIVATE_CHAT = "private_chat"
+    HIDDEN = "hidden"  # a sender who hides their account
+    USER = "user"  # an account without a username
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    kind: OriginKind
+    title: str | None = None
+    ref_id: int | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class TipDraftData:
-    """What a reporter submits; it carries nothing about the reporter."""
+    """What a reporter submits; it carries nothing about the reporter. Photos are JPEG bytes
+    the bot re-encoded, without metadata."""
 
     category: TipCategory
-    place_label: str | None = None
-    place_key: str | None = None
+    links: tuple[Link, ...] = ()
+    origins: tuple[Origin, ...] = ()
     region: str | None = None
     address: str | None = None
     latitude: float | None = None
     longitude: float | None = None
     description: str | None = None
-    photo_file_ids: tuple[str, ...] = ()
+    photos: tuple[bytes, ...] = ()
+
+
+class EventKind(StrEnum):
+    STATUS = "status"
+    REPLY = "reply"  # a moderator's public reply
+    QUESTION = "question"  # a moderator's question to the reporter
+    ANSWER = "answer"  # the reporter's answer, through the receipt
+
+
+@dataclass(frozen=True, slots=True)
+class TipEvent:
+    """One entry of a tip's history as its reporter reads it; dated, never timed."""
+
+    id: int
+    tip_id: int
+    kind: EventKind
+    created_on: dt.date
+    status: TipStatus | None = None
+    text: str | None = None
+    question_id: int | None = None
+    photo_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Tip:
     id: int
     category: TipCategory
-    place_key: str | None
-    place_label: str | None
+    links: tuple[Link, ...]
+    origins: tuple[Origin, ...]
     region: str | None
     address: str | None
     latitude: float | None
@@ -136,12 +199,15 @@ class Tip:
     description: str | None
     status: TipStatus
     duplicate_of: int | None
-    public_reply: str | None
     created_at: dt.datetime
     first_action_at: dt.datetime | None
     closed_at: dt.datetime | None
     purged: bool
-    photo_file_ids: tuple[str, ...] = ()
+    photo_count: int = 0
+
+    @property
+    def place_keys(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(link.key for link in self.links))
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,13 @@ everyone: an update is held for `HOLD_SECONDS` at most, nothing is held while mo
 `MOST_HELD` updates are in flight (a burst), and nothing once an answer of Telegram's
 (up to 100 updates) brings nothing new.
 
+Updates are read one by one: one that aiogram cannot parse (a field a newer Bot API added in
+a shape it does not know) is skipped and confirmed, with only its update_id and the error's
+type logged. Reading the whole answer at once would fail it all, retry it forever, and put
+the raw update (ids, names, text) into the logs.
+
 Built on aiogram's public API only (`Dispatcher.feed_update`, `emit_startup`, `emit_shutdown`,
-the `GetUpdates` method and its backoff helper), so aiogram upgrades do not break it silently.
+`TelegramMethod` and its backoff helper), so aiogram upgrades do not break it silently.
 """
 
 from __future__ import annotations
@@ -26,10 +31,13 @@ import signal
 import time
 from collections.abc import Callable
 
+from typing import Any
+
 from aiogram import Bot, Dispatcher
-from aiogram.methods import GetUpdates
+from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
+from pydantic import ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +56,33 @@ GET_UPDATES_LIMIT = 100
 # aiogram's own defaults: retry a failed getUpdates after 1 s, growing to 5 s.
 BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)
 POLLING_TIMEOUT_SECONDS = 10
+
+
+class GetRawUpdates(TelegramMethod[list[dict[str, Any]]]):
+    """getUpdates whose answer stays JSON, so that each update is parsed on its own."""
+
+    __returning__ = list[dict[str, Any]]
+    __api_method__ = "getUpdates"
+
+    offset: int | None = None
+    limit: int | None = None
+    timeout: int | None = None
+    allowed_updates: list[str] | None = None
+
+
+def parse_updates(raw: list[dict[str, Any]], bot: Bot) -> tuple[list[Update], list[int]]:
+    """The updates aiogram can read, and the ids of those it cannot (logged without content)."""
+    updates, unreadable = [], []
+    for item in raw:
+        try:
+            updates.append(Update.model_validate(item, context={"bot": bot}))
+        except ValidationError as exc:
+            update_id = item.get("update_id") if isinstance(item, dict) else None
+            if isinstance(update_id, int):
+                unreadable.append(update_id)
+            # The error's text quotes the update; its type and the id are all that is logged.
+            logger.warning("Skipped update %s: %s", update_id, type(exc).__name__)
+    return updates, unreadable
 
 
 class UpdateLedger:
@@ -189,7 +224,7 @@ class Poller:
     ) -> None:
         ledger = self.ledger
         backoff = Backoff(config=BACKOFF)
-        get_updates = GetUpdates(timeout=polling_timeout, allowed_updates=allowed_updates)
+        get_updates = GetRawUpdates(timeout=polling_timeout, allowed_updates=allowed_updates)
         # The request may take as long as the long poll, plus the session's own timeout.
         request_timeout = int((self.bot.session.timeout or 0) + polling_timeout)
         failed = False
@@ -197,12 +232,18 @@ class Poller:
             get_updates.offset = ledger.offset()
             ledger.watch()
             try:
-                updates = await self.bot(get_updates, request_timeout=request_timeout)
+                raw = await self.bot(get_updates, request_timeout=request_timeout)
             except Exception as exc:  # noqa: BLE001 - polling never stops by itself
                 failed = True
-                logger.error("Failed to fetch updates - %s: %s", type(exc).__name__, exc)
+                # The type only: a decoding error's text would quote the updates.
+                logger.error("Failed to fetch updates: %s", type(exc).__name__)
                 await backoff.asleep()
                 continue
+            updates, unreadable = parse_updates(raw, self.bot)
+            for update_id in unreadable:
+                if not ledger.is_known(update_id):
+                    ledger.start(update_id)
+                    ledger.finish(update_id)  # skipped: confirmed with the next poll
             if failed:
                 logger.info("Connection to Telegram restored")
                 backoff.reset()
@@ -217,7 +258,7 @@ class Poller:
                     task.add_done_callback(self._handling.discard)
                 else:
                     await self._handle(update)
-            if not fresh and len(updates) >= GET_UPDATES_LIMIT:
+            if not fresh and len(raw) >= GET_UPDATES_LIMIT:
                 # A full answer of updates already received: holding any longer would keep
                 # newer ones out of reach.
                 ledger.let_go()

@@ -12,13 +12,15 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
 from bot.services.drafts import DraftStore
+from bot.services.follow_ups import FollowUpAccess
 from bot.services.tips import TipService
 
 logger = logging.getLogger(__name__)
 
 
-async def sweep_drafts(drafts: DraftStore) -> None:
+async def sweep_drafts(drafts: DraftStore, follow_ups: FollowUpAccess) -> None:
     expired = drafts.sweep()
+    follow_ups.sweep()
     if expired:
         logger.info("Deleted %d idle tip draft(s)", expired)
 
@@ -29,9 +31,13 @@ async def purge_old_tips(tips: TipService, retention_days: int) -> None:
         logger.info("Purged the text and photos of %d closed tip(s)", purged)
 
 
-def create_scheduler(settings: Settings, tips: TipService, drafts: DraftStore) -> AsyncIOScheduler:
+def create_scheduler(
+    settings: Settings, tips: TipService, drafts: DraftStore, follow_ups: FollowUpAccess
+) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=settings.tz)
-    scheduler.add_job(sweep_drafts, "interval", minutes=1, args=[drafts], id="sweep_drafts")
+    scheduler.add_job(
+        sweep_drafts, "interval", minutes=1, args=[drafts, follow_ups], id="sweep_drafts"
+    )
     scheduler.add_job(
         purge_old_tips,
         "cron",

@@ -141,6 +141,41 @@ class FakeUser(_ChatView):
         """Send a text message; commands, links, mentions and hashtags get their entities."""
         return await self._post(_text_content(text), reply_to=reply_to, **wait)
 
+    async def send_with_entities(
+        self, text: str, entities: list[JSON], **wait: Unpack[Wait]
+    ) -> Reply:
+        """Send text with entities of one's own (a text_link on a word, say) on top of the
+        ones Telegram detects."""
+        content = _text_content(text)
+        content["entities"] = sorted(
+            [*content.get("entities", []), *entities], key=lambda e: e["offset"]
+        )
+        return await self._post(content, **wait)
+
+    async def forward(
+        self,
+        origin: JSON,
+        text: str | None = None,
+        *,
+        photo: bytes | None = None,
+        **wait: Unpack[Wait],
+    ) -> Reply:
+        """Forward a post into this chat; ``origin`` is a MessageOrigin (see
+        ``channel_origin``, ``hidden_origin``, ``user_origin``). With ``photo``, the text is
+        its caption."""
+        content: JSON = {}
+        if photo is not None:
+            content["photo"] = self._fake.store.add_photo(photo, 1280, 960)
+            if text:
+                caption = _text_content(text)
+                content["caption"] = text
+                if "entities" in caption:
+                    content["caption_entities"] = caption["entities"]
+        elif text is not None:
+            content = _text_content(text)
+        content["forward_origin"] = origin
+        return await self._post(content, **wait)
+
     async def send_many(self, texts: Sequence[str], **wait: Unpack[Wait]) -> Reply:
         """Send several text messages at once (as fast as a flooding user), then wait for
         the bot to handle all of them."""
@@ -545,6 +580,25 @@ class FakeUser(_ChatView):
             if isinstance(poll, dict) and poll.get("id") in polls:
                 return polls[poll["id"]]
         raise AssertionError(f"no poll in chat {self.chat_id}")
+
+
+def channel_origin(
+    chat_id: int, title: str, username: str | None = None, message_id: int = 1
+) -> JSON:
+    """The origin of a post forwarded from a channel (public when it has a username)."""
+    chat: JSON = {"id": chat_id, "type": "channel", "title": title}
+    if username:
+        chat["username"] = username
+    return {"type": "channel", "date": now(), "chat": chat, "message_id": message_id}
+
+
+def hidden_origin(sender_user_name: str) -> JSON:
+    """The origin of a message whose sender hides their account when forwarded."""
+    return {"type": "hidden_user", "date": now(), "sender_user_name": sender_user_name}
+
+
+def user_origin(user: JSON) -> JSON:
+    return {"type": "user", "date": now(), "sender_user": user}
 
 
 def _text_content(text: str) -> JSON:

@@ -11,10 +11,10 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Profile
-from bot.handlers.common import show
 from bot.keyboards.cache import per_language
 from bot.keyboards.callbacks import OpenScreen, Screen
 from bot.keyboards.common import main_menu, only_menu_button
+from bot.screens.common import show
 
 
 @per_language

@@ -13,7 +13,6 @@ from bot.domain import Language, parse_enum
 from bot.handlers.audit import show_audit
 from bot.handlers.broadcast_control import show_broadcasts
 from bot.handlers.campaigns import show_campaigns
-from bot.handlers.common import show
 from bot.handlers.ids import TELEGRAM_ID
 from bot.handlers.stats import show_stats
 from bot.handlers.tip_queue import show_queue
@@ -26,6 +25,7 @@ from bot.keyboards.callbacks import (
     StaffRemove,
     TipQueue,
 )
+from bot.screens.common import show
 from bot.services.audit import AuditService
 from bot.services.broadcasts import BroadcastService
 from bot.services.campaigns import CampaignService

@@ -9,8 +9,8 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.handlers.common import show
 from bot.handlers.ids import TELEGRAM_ID
+from bot.screens.common import show
 from bot.services.audit import AuditService
 from bot.services.roles import StaffMember
 

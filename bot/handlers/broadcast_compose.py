@@ -19,7 +19,6 @@ from aiogram.utils.i18n import gettext as _
 from bot.delivery import progress_text, send_content
 from bot.domain import Audience, BroadcastContent, ButtonKind, Language, Role
 from bot.filters import InChat
-from bot.handlers.common import show
 from bot.keyboards.broadcast import broadcast_controls
 from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import (
@@ -32,6 +31,7 @@ from bot.keyboards.callbacks import (
     ComposeTarget,
 )
 from bot.keyboards.common import role_label
+from bot.screens.common import show
 from bot.services.broadcasts import BroadcastService
 from bot.services.content import Library
 from bot.services.roles import StaffMember

@@ -9,10 +9,10 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.delivery import progress_text, status_name
 from bot.domain import Broadcast
-from bot.handlers.common import show
 from bot.keyboards.broadcast import broadcast_controls
 from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import BroadcastAct, BroadcastOpen
+from bot.screens.common import show
 from bot.services.broadcasts import (
     BroadcastControl,
     BroadcastNotFoundError,

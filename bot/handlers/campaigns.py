@@ -10,9 +10,9 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.delivery import send_content
 from bot.domain import Language
-from bot.handlers.common import show
 from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import CampaignAct
+from bot.screens.common import show
 from bot.services.campaigns import CampaignService, UnknownCampaignError, campaign_content
 from bot.services.content import Library
 from bot.services.roles import StaffMember

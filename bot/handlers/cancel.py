@@ -11,9 +11,9 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Profile
-from bot.handlers.common import show_menu
-from bot.handlers.receipt_delivery import show_held_receipt
 from bot.keyboards.callbacks import Screen
+from bot.screens.common import show_menu
+from bot.screens.receipt import show_held_receipt
 from bot.services.drafts import DraftStore
 
 

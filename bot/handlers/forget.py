@@ -8,9 +8,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.handlers.common import show
 from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import ForgetMe
+from bot.screens.common import show
 from bot.services.drafts import DraftStore
 from bot.services.users import UserService
 

@@ -8,9 +8,9 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery
 
 from bot.domain import Profile
-from bot.handlers.common import show
 from bot.keyboards.callbacks import OpenScreen, Screen
 from bot.keyboards.common import only_menu_button
+from bot.screens.common import show
 from bot.services.content import Library
 
 

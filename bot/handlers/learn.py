@@ -10,9 +10,9 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Profile
-from bot.handlers.common import show
 from bot.keyboards.callbacks import CardChoice, OpenScreen, Screen, TopicCard, TopicList, TopicVote
 from bot.keyboards.learning import card_keyboard, topic_list_keyboard
+from bot.screens.common import show
 from bot.services.content import Library
 from bot.services.content.models import Topic
 from bot.services.learning import LearningService

@@ -8,8 +8,8 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot.handlers.common import show_menu
 from bot.keyboards.callbacks import OpenScreen, Screen
+from bot.screens.common import show_menu
 
 
 async def menu_command(message: Message, features: Sequence[Screen]) -> None:

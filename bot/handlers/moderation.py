@@ -1,30 +1,48 @@
-"""Moderators act on a tip card: change its status, add an internal note, reply to the reporter.
+"""Moderators act on a tip card: change its status, add an internal note, reply to the
+reporter or ask them a question, read the tip's history.
 
-Every action re-checks the role and the region when it executes, so a forged or stale button
-does nothing, and every change lands on the audit trail (in TipService).
+A note, reply or question is written as a reply to the bot's prompt, so that the next message
+in a busy group is not taken by mistake; a reply or question is shown as a preview with
+Confirm / Edit / Cancel before the reporter can read it. Every action re-checks the role and
+the region when it executes, and lands on the audit trail (in TipService).
 """
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
+from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ForceReply, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.domain import Language, TipCategory, TipStatus
-from bot.handlers.common import show
-from bot.handlers.tip_cards import card_keyboard, card_text
-from bot.keyboards.callbacks import TipAskInput, TipInputKind, TipOpen, TipSetStatus
+from bot.config import Settings
+from bot.domain import EventKind, Language, TipCategory, TipStatus
+from bot.keyboards.callbacks import (
+    PreviewAction,
+    TipAskInput,
+    TipHistory,
+    TipInputKind,
+    TipOpen,
+    TipPreview,
+    TipSetStatus,
+)
+from bot.keyboards.moderation import preview_keyboard
+from bot.screens.common import show
+from bot.screens.tip_card import card_keyboard, card_text, history_text, preview_text
 from bot.services.content import Library
 from bot.services.roles import StaffMember
 from bot.services.tips import TipNotFoundError, TipService, TipView, TransitionError
+from bot.states import ModeratorInput
 
-
-class ModeratorInput(StatesGroup):
-    note = State()
-    reply = State()
+INPUT_STATES = {
+    TipInputKind.NOTE: ModeratorInput.note,
+    TipInputKind.REPLY: ModeratorInput.reply,
+    TipInputKind.QUESTION: ModeratorInput.question,
+}
+EVENT_OF_STATE = {
+    ModeratorInput.reply.state: EventKind.REPLY,
+    ModeratorInput.question.state: EventKind.QUESTION,
+}
 
 
 async def _view_in_scope(
@@ -49,12 +67,12 @@ async def show_card(
     view: TipView,
     member: StaffMember,
     library: Library,
-    i18n: I18n,
+    language: Language,
+    settings: Settings,
     alert: str | None = None,
 ) -> None:
-    language = Language(i18n.current_locale)
     keyboard = card_keyboard(view, volunteer=not member.moderates)
-    await show(target, card_text(view, library, language), keyboard, alert=alert)
+    await show(target, card_text(view, library, language, settings.tz), keyboard, alert=alert)
 
 
 async def open_tip(
@@ -63,11 +81,12 @@ async def open_tip(
     member: StaffMember,
     tips: TipService,
     library: Library,
-    i18n: I18n,
+    language: Language,
+    settings: Settings,
 ) -> None:
     view = await _view_in_scope(callback, callback_data.tip, member, tips)
     if view is not None:
-        await show_card(callback, view, member, library, i18n)
+        await show_card(callback, view, member, library, language, settings)
 
 
 async def set_status(
@@ -76,10 +95,12 @@ async def set_status(
     member: StaffMember,
     tips: TipService,
     library: Library,
-    i18n: I18n,
+    language: Language,
+    settings: Settings,
 ) -> None:
     if await _view_in_scope(callback, callback_data.tip, member, tips) is None:
         return
+    alert = None
     try:
         if member.moderates:
             view = await tips.change_status(callback_data.tip, callback_data.status, member.user_id)
@@ -90,9 +111,18 @@ async def set_status(
     except TransitionError:
         view = await tips.view(callback_data.tip)
         alert = _("That status can't follow the current one; the card was refreshed.")
-        await show_card(callback, view, member, library, i18n, alert=alert)
+    await show_card(callback, view, member, library, language, settings, alert=alert)
+
+
+async def history(
+    callback: CallbackQuery, callback_data: TipHistory, member: StaffMember, tips: TipService
+) -> None:
+    view = await _view_in_scope(callback, callback_data.tip, member, tips)
+    if view is None or callback.message is None:
         return
-    await show_card(callback, view, member, library, i18n)
+    title = _("<b>Tip #{id}</b>: history").format(id=view.tip.id)
+    await callback.answer()
+    await callback.message.answer(history_text(title, view.events, for_reporter=False))
 
 
 async def ask_input(
@@ -107,53 +137,157 @@ async def ask_input(
     if not member.moderates:
         await callback.answer(_("Only moderators can write notes and replies."), show_alert=True)
         return
-    if callback_data.kind is TipInputKind.NOTE:
-        await state.set_state(ModeratorInput.note)
-        prompt = _("Write an internal note for tip #{id} as a reply to this message.")
-    else:
-        await state.set_state(ModeratorInput.reply)
-        prompt = _(
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await prompt_for(callback.message, state, callback_data.tip, callback_data.kind)
+
+
+async def prompt_for(message: Message, state: FSMContext, tip_id: int, kind: TipInputKind) -> None:
+    """Ask for the text as a reply to this prompt, and remember which prompt it was."""
+    prompts = {
+        TipInputKind.NOTE: _("Write an internal note for tip #{id} as a reply to this message."),
+        TipInputKind.REPLY: _(
             "Write the reply for the reporter of tip #{id} as a reply to this message. "
             "They will see it with /status. Don't include anything that identifies anyone."
-        )
-    await state.update_data(tip=callback_data.tip)
-    await callback.answer()
-    if callback.message is not None:
-        await callback.message.answer(
-            prompt.format(id=callback_data.tip), reply_markup=ForceReply(selective=True)
-        )
+        ),
+        TipInputKind.QUESTION: _(
+            "Write your question for the reporter of tip #{id} as a reply to this message. "
+            "They will see it with /status and can answer it there. Ask about the place, "
+            "never about the person."
+        ),
+    }
+    sent = await message.answer(
+        prompts[kind].format(id=tip_id), reply_markup=ForceReply(selective=True)
+    )
+    await state.set_state(INPUT_STATES[kind])
+    await state.set_data({"tip": tip_id, "kind": kind.value, "prompt": sent.message_id})
 
 
-async def receive_input(
+async def not_a_reply(message: Message) -> None:
+    await message.answer(
+        _("Please write it as a reply to my prompt (swipe it, or choose Reply), or send /cancel.")
+    )
+
+
+async def save_note(
     message: Message, member: StaffMember, tips: TipService, state: FSMContext
 ) -> None:
-    data = await state.get_data()
-    kind = await state.get_state()
+    tip_id = int((await state.get_data()).get("tip", 0))
     await state.clear()
-    if not member.moderates:
-        return
-    tip_id = int(data.get("tip", 0))
-    if not message.text:
-        await message.answer(_("Only text can be saved. Press the button on the card again."))
-        return
     try:
-        if kind == ModeratorInput.note.state:
-            await tips.add_note(tip_id, member.user_id, message.text)
-            await message.answer(_("Note saved for tip #{id}.").format(id=tip_id))
-        else:
-            await tips.set_public_reply(tip_id, member.user_id, message.text)
-            await message.answer(
-                _("Reply saved for tip #{id}; the reporter sees it with /status.").format(id=tip_id)
-            )
+        await tips.add_note(tip_id, member.user_id, message.text or "")
     except TipNotFoundError:
         await message.answer(_("There is no tip #{id}.").format(id=tip_id))
+        return
+    await message.answer(_("Note saved for tip #{id}.").format(id=tip_id))
+
+
+async def preview(message: Message, state: FSMContext) -> None:
+    """A reply or a question, as the reporter will read it, before it is saved."""
+    data = await state.get_data()
+    kind = EVENT_OF_STATE[await state.get_state() or ""]
+    text = (message.text or "").strip()
+    await state.set_state(ModeratorInput.preview)
+    await state.update_data(text=text, event=kind.value)
+    tip_id = int(data.get("tip", 0))
+    await message.answer(preview_text(tip_id, kind, text), reply_markup=preview_keyboard(tip_id))
+
+
+async def only_text(message: Message) -> None:
+    await message.answer(_("Only text can be saved. Write it again as a reply to my prompt."))
+
+
+async def confirm_preview(
+    callback: CallbackQuery,
+    callback_data: TipPreview,
+    member: StaffMember,
+    tips: TipService,
+    state: FSMContext,
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    if not member.moderates:
+        await callback.answer(_("Only moderators can write notes and replies."), show_alert=True)
+        return
+    kind = EventKind(data["event"])
+    try:
+        await tips.tell_reporter(callback_data.tip, member.user_id, kind, data["text"])
+    except TipNotFoundError:
+        await show(callback, _("There is no tip #{id}.").format(id=callback_data.tip))
+        return
+    saved = {
+        EventKind.REPLY: _("Reply saved for tip #{id}; the reporter sees it with /status."),
+        EventKind.QUESTION: _(
+            "Question saved for tip #{id}; the reporter sees it with /status and can answer."
+        ),
+    }
+    await show(callback, saved[kind].format(id=callback_data.tip))
+
+
+async def edit_preview(
+    callback: CallbackQuery, callback_data: TipPreview, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    kind = TipInputKind(data.get("kind", TipInputKind.REPLY))
+    await show(callback, _("Write it again, as a reply to the new prompt."))
+    if isinstance(callback.message, Message):
+        await prompt_for(callback.message, state, callback_data.tip, kind)
+
+
+async def cancel_preview(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await show(callback, _("Cancelled: nothing was saved, and the reporter sees nothing new."))
+
+
+async def cancel_input(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(_("Cancelled: nothing was saved, and the reporter sees nothing new."))
+
+
+async def stale_preview(callback: CallbackQuery) -> None:
+    await callback.answer(
+        _("This preview is no longer open; nothing was saved from it."), show_alert=True
+    )
+
+
+def is_reply_to_prompt(message: Message, state_data: dict[str, object]) -> bool:
+    reply = message.reply_to_message
+    return reply is not None and reply.message_id == state_data.get("prompt")
+
+
+class ReplyToPrompt(Filter):
+    """Passes a message written as a reply to the prompt this moderator was given."""
+
+    async def __call__(self, message: Message, state: FSMContext) -> bool:
+        return is_reply_to_prompt(message, await state.get_data())
 
 
 def create_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(open_tip, TipOpen.filter())
     router.callback_query.register(set_status, TipSetStatus.filter())
+    router.callback_query.register(history, TipHistory.filter())
     router.callback_query.register(ask_input, TipAskInput.filter())
-    router.message.register(receive_input, ModeratorInput.note)
-    router.message.register(receive_input, ModeratorInput.reply)
+    preview_button = TipPreview.filter
+    router.callback_query.register(
+        confirm_preview, ModeratorInput.preview, preview_button(F.action == PreviewAction.CONFIRM)
+    )
+    router.callback_query.register(
+        edit_preview, ModeratorInput.preview, preview_button(F.action == PreviewAction.EDIT)
+    )
+    router.callback_query.register(
+        cancel_preview, ModeratorInput.preview, preview_button(F.action == PreviewAction.CANCEL)
+    )
+    router.callback_query.register(stale_preview, preview_button())
+    writing = (ModeratorInput.note, ModeratorInput.reply, ModeratorInput.question)
+    router.message.register(
+        cancel_input, StateFilter(*writing, ModeratorInput.preview), Command("cancel")
+    )
+    replied = ReplyToPrompt()
+    router.message.register(save_note, ModeratorInput.note, replied, F.text)
+    router.message.register(preview, ModeratorInput.reply, replied, F.text)
+    router.message.register(preview, ModeratorInput.question, replied, F.text)
+    for step in writing:
+        router.message.register(only_text, step, replied)
+        router.message.register(not_a_reply, step, ~F.text.startswith("/"))
     return router

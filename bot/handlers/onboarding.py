@@ -12,11 +12,11 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Language, Profile
-from bot.handlers.common import show_menu
 from bot.i18n import N_
 from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import PickSubscription, Screen
 from bot.keyboards.common import language_keyboard
+from bot.screens.common import show_menu
 
 router = Router(name=__name__)
 

@@ -10,9 +10,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.domain import Language, Profile
-from bot.handlers.common import show
 from bot.keyboards.callbacks import OpenScreen, QuizList, Screen, StartQuiz
 from bot.keyboards.learning import quiz_list_keyboard, quiz_result_keyboard
+from bot.screens.common import show
 from bot.services.content import Library
 from bot.services.learning import LearningService, QuizProgress, QuizResult, QuizStep
 

@@ -1,27 +1,35 @@
-"""What a reporter types or sends at each step of the report form; every message is answered,
-and anything the form cannot take gets a clear word while the form carries on."""
+"""What a reporter types, pastes, forwards or photographs at each step of the report form.
+
+Every message is answered. The form takes what people really have in their hands: an advert
+pasted with its words, a forwarded post, a photo of a QR code; anything it cannot take gets a
+clear word while the form carries on.
+"""
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.domain import Language
-from bot.handlers.report import DraftMiddleware, ReportForm, ask_next
-from bot.keyboards.callbacks import ReportStep
-from bot.keyboards.report import photos_keyboard
+from bot.domain import Language, ReportStep
+from bot.inputs import PhotoUnreadableError, read_form_input
+from bot.middlewares.drafts import DraftMiddleware
+from bot.screens.report import ask_next, no_link_text, taken_text
 from bot.services.content import Library
-from bot.services.drafts import TipDraft
-from bot.services.links import NotALinkError, normalise
-from bot.services.tips import MAX_DESCRIPTION, MAX_PHOTOS
-
-MAX_LINK = 300
-MAX_ADDRESS = 300
+from bot.services.drafts import MAX_ADDRESS, MAX_DESCRIPTION, MAX_PHOTOS, Taken, TipDraft
+from bot.states import ReportForm
 
 # Commands keep working in the middle of the form (/cancel, /help ...).
 NOT_A_COMMAND = ~F.text.startswith("/")
+STEP_OF_STATE = {
+    ReportForm.link.state: ReportStep.PLACE,
+    ReportForm.where.state: ReportStep.PLACE,
+    ReportForm.description.state: ReportStep.DESCRIPTION,
+    ReportForm.photos.state: ReportStep.PHOTOS,
+}
+# What a typed answer may hold at the steps that take words as they are.
+TYPED_LIMIT = {ReportForm.where.state: MAX_ADDRESS, ReportForm.description.state: MAX_DESCRIPTION}
 
 
 def too_long(length: int, limit: int) -> str:
@@ -30,54 +38,51 @@ def too_long(length: int, limit: int) -> str:
     )
 
 
-async def bounded_text(message: Message, limit: int) -> str | None:
-    """The message's text, or None after saying it is too long."""
-    text = (message.text or "").strip()
-    if len(text) > limit:
-        await message.answer(too_long(len(text), limit))
-        return None
-    return text
-
-
-async def step_done(
+async def take_message(
     message: Message,
     state: FSMContext,
     draft: TipDraft,
-    step: ReportStep,
     library: Library,
     language: Language,
+    bot: Bot,
 ) -> None:
-    draft.done.add(step)
-    await ask_next(message, state, draft, library, language)
-
-
-async def link_text(
-    message: Message, state: FSMContext, draft: TipDraft, library: Library, language: Language
-) -> None:
-    text = await bounded_text(message, MAX_LINK)
-    if text is None:
+    """Text, a pasted advert, a forwarded post or a photo, at any step that asks for them."""
+    current = await state.get_state() or ""
+    step = STEP_OF_STATE[current]
+    if step is ReportStep.PHOTOS and not (message.photo or message.forward_origin):
+        await message.answer(_("Send a photo, or press the button above."))
+        return
+    limit = TYPED_LIMIT.get(current)
+    text = (message.text or "").strip()
+    if limit and message.forward_origin is None and len(text) > limit and not message.entities:
+        await message.answer(too_long(len(text), limit))
         return
     try:
-        draft.place_key = normalise(text)
-    except NotALinkError:
-        await message.answer(
-            _(
-                "That doesn't look like a link. "
-                "Send something like t.me/name, @name or site.kz/page."
-            )
-        )
+        given = await read_form_input(message, bot, message.chat.id)
+    except PhotoUnreadableError:
+        await message.answer(_("I couldn't open this photo. Please send it again."))
         return
-    draft.place_label = text
-    await step_done(message, state, draft, ReportStep.PLACE, library, language)
+    taken = draft.take(step, given)
+    preface = taken_text(taken, draft, step)
+    if current == ReportForm.link.state and not draft.has_source:
+        preface = "\n\n".join(filter(None, (preface, no_link_text())))
+    if answered(current, draft, taken):
+        draft.done.add(step)
+    await ask_next(message, state, draft, library, language, preface)
 
 
-async def address_text(
-    message: Message, state: FSMContext, draft: TipDraft, library: Library, language: Language
-) -> None:
-    text = await bounded_text(message, MAX_ADDRESS)
-    if text is not None:
-        draft.address = text
-        await step_done(message, state, draft, ReportStep.PLACE, library, language)
+def answered(current: str, draft: TipDraft, taken: Taken) -> bool:
+    """Whether the step is complete after a message (photos may keep coming until the last;
+    a photo sent while the description is asked for does not answer it)."""
+    if current == ReportForm.description.state:
+        return taken.words_as is ReportStep.DESCRIPTION
+    if current == ReportForm.link.state:
+        return draft.has_source
+    if current == ReportForm.where.state:
+        return bool(draft.address or draft.latitude is not None)
+    if current == ReportForm.photos.state:
+        return len(draft.photos) >= MAX_PHOTOS
+    return True
 
 
 async def location(
@@ -85,36 +90,8 @@ async def location(
 ) -> None:
     assert message.location is not None
     draft.latitude, draft.longitude = message.location.latitude, message.location.longitude
-    await message.answer(_("📍 Location added."))
-    await step_done(message, state, draft, ReportStep.PLACE, library, language)
-
-
-async def description_text(
-    message: Message, state: FSMContext, draft: TipDraft, library: Library, language: Language
-) -> None:
-    text = await bounded_text(message, MAX_DESCRIPTION)
-    if text is not None:
-        draft.description = text
-        await step_done(message, state, draft, ReportStep.DESCRIPTION, library, language)
-
-
-async def photo(
-    message: Message, state: FSMContext, draft: TipDraft, library: Library, language: Language
-) -> None:
-    assert message.photo
-    if len(draft.photo_file_ids) < MAX_PHOTOS:
-        # The largest size; Telegram re-encodes photos, which drops their EXIF metadata.
-        draft.photo_file_ids.append(message.photo[-1].file_id)
-    count = len(draft.photo_file_ids)
-    if count >= MAX_PHOTOS:
-        await step_done(message, state, draft, ReportStep.PHOTOS, library, language)
-        return
-    await message.answer(
-        _("Photo {count} of {limit} added. Send another, or press Done.").format(
-            count=count, limit=MAX_PHOTOS
-        ),
-        reply_markup=photos_keyboard(count),
-    )
+    draft.done.add(ReportStep.PLACE)
+    await ask_next(message, state, draft, library, language, _("📍 Location added."))
 
 
 async def photo_as_file(message: Message) -> None:
@@ -126,10 +103,6 @@ async def photo_as_file(message: Message) -> None:
     )
 
 
-async def photo_elsewhere(message: Message) -> None:
-    await message.answer(_("Photos come a little later in the form. First, the step above."))
-
-
 async def unsupported(message: Message) -> None:
     await message.answer(
         _(
@@ -139,10 +112,6 @@ async def unsupported(message: Message) -> None:
     )
 
 
-async def photo_expected(message: Message) -> None:
-    await message.answer(_("Send a photo, or press the button above."))
-
-
 async def use_the_buttons(message: Message) -> None:
     await message.answer(_("Please use the buttons above, or send /cancel to stop the report."))
 
@@ -150,18 +119,15 @@ async def use_the_buttons(message: Message) -> None:
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.middleware(DraftMiddleware())
+    steps = (ReportForm.link, ReportForm.where, ReportForm.description, ReportForm.photos)
     text = F.text & NOT_A_COMMAND
-    router.message.register(link_text, ReportForm.link, text)
-    router.message.register(address_text, ReportForm.where, text)
+    takes = text | F.photo | F.forward_origin
     router.message.register(location, ReportForm.where, F.location)
-    router.message.register(description_text, ReportForm.description, text)
-    router.message.register(photo, ReportForm.photos, F.photo)
-    router.message.register(photo_expected, ReportForm.photos, text)
     image_file = F.document.mime_type.startswith("image/")
-    for step in (ReportForm.link, ReportForm.where, ReportForm.description, ReportForm.photos):
+    for step in steps:
+        router.message.register(take_message, step, takes)
         router.message.register(photo_as_file, step, image_file)
-        router.message.register(photo_elsewhere, step, F.photo)
         router.message.register(unsupported, step, ~F.text)
-    for step in (ReportForm.category, ReportForm.review):
+    for step in (ReportForm.category, ReportForm.region, ReportForm.review):
         router.message.register(use_the_buttons, step, text | ~F.text)
     return router

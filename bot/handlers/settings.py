@@ -8,7 +8,6 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Profile
-from bot.handlers.common import show
 from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import OpenScreen, OpenSetting, PickSubscription, Screen, SettingsField
 from bot.keyboards.common import (
@@ -18,6 +17,7 @@ from bot.keyboards.common import (
     region_keyboard,
     role_keyboard,
 )
+from bot.screens.common import show
 from bot.services.content import Library
 from bot.services.users import UserService
 

@@ -13,9 +13,9 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Language, Role, TipCategory, TipStatus, parse_enum
-from bot.handlers.common import show
 from bot.keyboards.common import LANGUAGE_NAMES, role_label
 from bot.keyboards.labels import category_label, status_label
+from bot.screens.common import show
 from bot.services.content import Library
 from bot.services.roles import StaffMember
 from bot.services.stats import Cell, ScoreComparison, StatsService, format_cell, format_share

@@ -12,10 +12,10 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.db.repositories.tips import QueueFilter, QueueRow
 from bot.domain import Language, TipCategory, TipStatus, parse_enum
-from bot.handlers.common import show
 from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import QueueFilterField, TipOpen, TipQueue, TipQueueFilter
 from bot.keyboards.labels import category_label, status_label
+from bot.screens.common import show
 from bot.services.content import Library
 from bot.services.roles import StaffMember
 from bot.services.tips import TipService
@@ -36,7 +36,7 @@ def _filter(query: TipQueue, member: StaffMember) -> QueueFilter:
 
 
 def _row_label(row: QueueRow, library: Library, language: Language) -> str:
-    where = row.place_key or library.region_name(row.region, language) or "—"
+    where = row.place or library.region_name(row.region, language) or "—"
     repeats = f" ×{row.group_size}" if row.group_size > 1 else ""
     icon = status_label(row.status).split(" ")[0]
     return f"{icon} #{row.id} {category_label(row.category).split(' ')[0]} {where}{repeats}"[:60]

@@ -13,7 +13,7 @@ from typing import Annotated
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
-from bot.domain import ButtonKind, Language, Role, TipCategory, TipStatus
+from bot.domain import ButtonKind, Language, ReportStep, Role, TipCategory, TipStatus
 
 
 class Screen(StrEnum):
@@ -101,13 +101,6 @@ class StartQuiz(CallbackData, prefix="qs1"):
     quiz: str
 
 
-class ReportStep(StrEnum):
-    CATEGORY = "category"
-    PLACE = "place"
-    DESCRIPTION = "description"
-    PHOTOS = "photos"
-
-
 class ReportAction(StrEnum):
     SKIP = "skip"  # leave the current optional step empty
     DONE = "done"  # finish adding photos
@@ -115,7 +108,8 @@ class ReportAction(StrEnum):
     EDIT = "edit"
     SEND = "send"
     CANCEL = "cancel"
-    REGION = "region"  # change the region of a place in the street
+    REGION = "region"  # choose the region of the place
+    REMOVE = "remove"  # the list of things the reporter can take out before sending
 
 
 class ReportCategory(CallbackData, prefix="rc1"):
@@ -134,6 +128,26 @@ class ReportRegion(CallbackData, prefix="rg1"):
     code: str
 
 
+class DraftPart(StrEnum):
+    LINK = "l"
+    ORIGIN = "o"
+    DESCRIPTION = "d"
+    LOCATION = "g"
+
+
+class ReportRemove(CallbackData, prefix="rx1"):
+    """Take one thing out of the draft before sending (a link, a forwarded post's source)."""
+
+    part: DraftPart
+    index: Position = 0
+
+
+class AnswerQuestion(CallbackData, prefix="aq1"):
+    """The reporter answers a moderator's question, after showing the receipt in /status."""
+
+    question: RowId
+
+
 class TipOpen(CallbackData, prefix="mo1"):
     tip: RowId
 
@@ -146,6 +160,24 @@ class TipSetStatus(CallbackData, prefix="ms1"):
 class TipInputKind(StrEnum):
     NOTE = "note"
     REPLY = "reply"
+    QUESTION = "question"
+
+
+class PreviewAction(StrEnum):
+    CONFIRM = "ok"
+    EDIT = "edit"
+    CANCEL = "cancel"
+
+
+class TipPreview(CallbackData, prefix="mp1"):
+    """Confirm, edit or drop a reply or question before the reporter can read it."""
+
+    tip: RowId
+    action: PreviewAction
+
+
+class TipHistory(CallbackData, prefix="mh1"):
+    tip: RowId
 
 
 class TipAskInput(CallbackData, prefix="mi1"):

@@ -5,17 +5,19 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from bot.domain import Language, TipCategory
+from bot.domain import Language, ReportStep, TipCategory
 from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.cache import per_language
 from bot.keyboards.callbacks import (
     NO_REGION,
+    AnswerQuestion,
+    DraftPart,
     ReportAction,
     ReportButton,
     ReportCategory,
     ReportEdit,
     ReportRegion,
-    ReportStep,
+    ReportRemove,
 )
 from bot.keyboards.labels import category_label
 from bot.services.content import Library
@@ -42,12 +44,15 @@ def categories_keyboard() -> InlineKeyboardMarkup:
 
 
 @per_language
-def step_keyboard(*, can_skip: bool, change_region: bool = False) -> InlineKeyboardMarkup:
+def step_keyboard(
+    *, can_skip: bool, change_region: bool = False, keep: bool = False
+) -> InlineKeyboardMarkup:
+    """`keep`: the step already has an answer, which Skip would keep."""
     rows = []
     if change_region:
         rows.append([_button(_("🗺 Change the region"), ReportAction.REGION)])
     if can_skip:
-        rows.append([_button(_("Skip ➡️"), ReportAction.SKIP)])
+        rows.append([_button(_("Keep ➡️") if keep else _("Skip ➡️"), ReportAction.SKIP)])
     rows.append(cancel_row())
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -65,6 +70,7 @@ def report_regions_keyboard(library: Library, language: Language) -> InlineKeybo
         builder.button(text=region.name.get(language), callback_data=ReportRegion(code=region.code))
     builder.button(text=_("I don't know"), callback_data=ReportRegion(code=NO_REGION))
     builder.adjust(2)
+    builder.row(*cancel_row())
     return builder.as_markup()
 
 
@@ -83,6 +89,7 @@ def edit_keyboard(category: TipCategory) -> InlineKeyboardMarkup:
     place = _("🔗 The link") if not category.is_in_the_street else _("📍 The place")
     choices = [
         (_("📂 What it is"), ReportStep.CATEGORY),
+        (_("🗺 The region"), ReportStep.REGION),
         (place, ReportStep.PLACE),
         (_("📝 The description"), ReportStep.DESCRIPTION),
         (_("📷 The photos"), ReportStep.PHOTOS),
@@ -90,6 +97,43 @@ def edit_keyboard(category: TipCategory) -> InlineKeyboardMarkup:
     builder = InlineKeyboard()
     for text, step in choices:
         builder.button(text=text, callback_data=ReportEdit(step=step))
+    builder.button(
+        text=_("🗑 Take something out"), callback_data=ReportButton(action=ReportAction.REMOVE)
+    )
     builder.adjust(2)
     builder.row(_button(_("⬅️ Back to the report"), ReportAction.REVIEW))
+    return builder.as_markup()
+
+
+# How much of a link or a title fits on a button.
+BUTTON_LABEL = 40
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= BUTTON_LABEL else text[: BUTTON_LABEL - 1] + "…"
+
+
+def remove_keyboard(parts: list[tuple[DraftPart, int, str]]) -> InlineKeyboardMarkup:
+    """One button per removable part of the draft: (part, index, what it shows)."""
+    builder = InlineKeyboard()
+    for part, index, label in parts:
+        builder.button(
+            text="✖ " + _short(label), callback_data=ReportRemove(part=part, index=index)
+        )
+    builder.adjust(1)
+    builder.row(_button(_("⬅️ Back to the report"), ReportAction.REVIEW))
+    return builder.as_markup()
+
+
+def answer_keyboard(questions: list[tuple[int, str]]) -> InlineKeyboardMarkup | None:
+    """A button to answer each open question: (question id, its text)."""
+    if not questions:
+        return None
+    builder = InlineKeyboard()
+    for question_id, text in questions:
+        builder.button(
+            text=_("✍️ Answer: {question}").format(question=_short(text)),
+            callback_data=AnswerQuestion(question=question_id),
+        )
+    builder.adjust(1)
     return builder.as_markup()

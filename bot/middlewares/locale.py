@@ -1,4 +1,5 @@
-"""Chooses the interface language: the saved choice, else Telegram's language_code."""
+"""Chooses the interface language: the saved choice, else Telegram's language_code. Handlers
+get it once, as `language: Language`, instead of rebuilding it from the i18n context."""
 
 from __future__ import annotations
 
@@ -20,12 +21,17 @@ class LocaleMiddleware(I18nMiddleware):
         self._moderator_language = moderator_language
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        language = self._language(data)
+        data["language"] = language
+        return language.value
+
+    def _language(self, data: dict[str, Any]) -> Language:
         chat: Chat | None = data.get("event_chat")
         if chat is not None and chat.id == self._moderator_chat_id:
             # One language for the shared moderators' chat, whoever presses a button.
-            return self._moderator_language.value
+            return self._moderator_language
         profile: Profile | None = data.get("profile")
         if profile is not None:
-            return profile.language.value
+            return profile.language
         user: User | None = data.get("event_from_user")
-        return language_from_telegram(user.language_code if user else None).value
+        return language_from_telegram(user.language_code if user else None)

@@ -1,5 +1,10 @@
 """Tip drafts: kept in memory only while a report is being written (DESIGN.md, drafts are
-transient). A draft is deleted when it is sent, cancelled, or left idle for 30 minutes."""
+transient). A draft is deleted when it is sent, cancelled, or left idle for 30 minutes.
+
+The form takes what people really have in their hands: a pasted advert (links among words), a
+forwarded post, a photo of a QR code. `TipDraft.take` files each piece where it belongs and
+says what it took, so the form can tell the reporter.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +12,59 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.domain import TipCategory, TipDraftData
+from bot.domain import Link, LinkSource, Origin, ReportStep, TipCategory, TipDraftData
+from bot.services import links as link_rules
+from bot.services.photos import CleanPhoto
 
 IDLE_SECONDS = 30 * 60
+MAX_DESCRIPTION = 1500
+MAX_ADDRESS = 300
+MAX_PHOTOS = 3
+MAX_ORIGINS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class FormInput:
+    """One message of the reporter, as plain values: its text with the links Telegram marked
+    (see links.extract), where it was forwarded from, and its photo, already cleaned."""
+
+    text: str = ""
+    marked: tuple[tuple[str, str | None], ...] = ()
+    forwarded: bool = False
+    origin_link: Link | None = None
+    origin: Origin | None = None
+    photo: CleanPhoto | None = None
+
+
+@dataclass(slots=True)
+class Taken:
+    """What the form took from one message."""
+
+    links: int = 0  # new links
+    from_codes: int = 0  # of these, read from QR codes
+    links_over_limit: int = 0
+    origin: bool = False
+    photo: bool = False
+    photo_over_limit: bool = False
+    words_as: ReportStep | None = None  # DESCRIPTION, or PLACE for an address
+    shortened: bool = False  # words beyond the field's limit were left out
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.links or self.origin or self.photo or self.words_as)
 
 
 @dataclass(slots=True)
 class TipDraft:
     category: TipCategory | None = None
-    place_label: str | None = None
-    place_key: str | None = None
+    links: list[Link] = field(default_factory=list)
+    origins: list[Origin] = field(default_factory=list)
     region: str | None = None
     address: str | None = None
     latitude: float | None = None
     longitude: float | None = None
     description: str | None = None
-    photo_file_ids: list[str] = field(default_factory=list)
+    photos: list[bytes] = field(default_factory=list)
     # Steps answered or skipped; once the review screen was shown, each edit returns to it.
     done: set[str] = field(default_factory=set)
     reviewing: bool = False
@@ -30,24 +72,110 @@ class TipDraft:
     # Once the tip is stored: its receipt message, until Telegram confirms the reporter saw it
     # (the code is stored only as a hash, so this is the one copy). The draft holds nothing else.
     receipt: str | None = None
+    # The report was sent and its receipt seen: only so that an old button of the form can
+    # say so. Nothing of the report is left here.
+    sent: bool = False
+    sending: bool = False  # Send was pressed and the tip is being stored
 
     @property
     def has_place(self) -> bool:
-        return bool(self.place_key or self.address or self.latitude is not None)
+        return bool(self.links or self.origins or self.address or self.latitude is not None)
+
+    @property
+    def has_source(self) -> bool:
+        """A link or a forwarded post's origin: what an online place is known by."""
+        return bool(self.links or self.origins)
+
+    def take(self, step: ReportStep, given: FormInput) -> Taken:
+        """File a message's links, origin, photo and words into the draft."""
+        taken = Taken()
+        pasted = link_rules.extract(given.text, given.marked)
+        new_links = list(pasted.links)
+        if given.origin_link is not None:
+            new_links.insert(0, given.origin_link)
+            taken.origin = True
+        if given.origin is not None and given.origin not in self.origins:
+            if len(self.origins) < MAX_ORIGINS:
+                self.origins.append(given.origin)
+            taken.origin = True
+        if given.photo is not None:
+            self._take_photo(given.photo, new_links, taken)
+        before = len(self.links)
+        merged, taken.links_over_limit = link_rules.merged(self.links, new_links)
+        self.links = list(merged)
+        taken.links = len(self.links) - before
+        taken.from_codes = sum(1 for link in self.links[before:] if link.source is LinkSource.QR)
+        if pasted.words:
+            self._take_words(step, pasted.words, given.forwarded, taken)
+        return taken
+
+    def _take_photo(self, photo: CleanPhoto, new_links: list[Link], taken: Taken) -> None:
+        for code in photo.codes:
+            try:
+                new_links.append(link_rules.normalise(code, LinkSource.QR))
+            except link_rules.NotALinkError:
+                continue  # a code that holds no link (a phone number, plain text)
+        if len(self.photos) < MAX_PHOTOS:
+            self.photos.append(photo.jpeg)
+            taken.photo = True
+        else:
+            taken.photo_over_limit = True
+
+    def _take_words(self, step: ReportStep, words: str, forwarded: bool, taken: Taken) -> None:
+        street = self.category is not None and self.category.is_in_the_street
+        if step is ReportStep.PLACE and street and not forwarded:
+            self.address, taken.shortened = _bounded(words, MAX_ADDRESS)
+            taken.words_as = ReportStep.PLACE
+            return
+        # Words typed at the description step are the description; anything else (an
+        # advert pasted with its link, a forwarded post, a caption) adds to it.
+        replace = step is ReportStep.DESCRIPTION and not forwarded
+        text = words if replace or not self.description else f"{self.description}\n\n{words}"
+        self.description, taken.shortened = _bounded(text, MAX_DESCRIPTION)
+        taken.words_as = ReportStep.DESCRIPTION
+
+    def remove(self, part: str, index: int) -> bool:
+        """Take one part out before sending: "l" a link, "o" a forwarded post's origin, "d"
+        the description, "g" the location. False if there is no such part (a stale button)."""
+        if part == "l" and index < len(self.links):
+            del self.links[index]
+        elif part == "o" and index < len(self.origins):
+            del self.origins[index]
+        elif part == "d" and self.description:
+            self.description = None
+        elif part == "g" and self.latitude is not None:
+            self.latitude = self.longitude = None
+        else:
+            return False
+        return True
+
+    def forget_place(self) -> None:
+        """A link and a street address don't carry over between the two kinds of place."""
+        self.links.clear()
+        self.origins.clear()
+        self.address = self.latitude = self.longitude = None
+        self.done.discard(ReportStep.PLACE)
 
     def to_data(self) -> TipDraftData:
         assert self.category is not None
         return TipDraftData(
             category=self.category,
-            place_label=self.place_label,
-            place_key=self.place_key,
+            links=tuple(self.links),
+            origins=tuple(self.origins),
             region=self.region,
             address=self.address,
             latitude=self.latitude,
             longitude=self.longitude,
             description=self.description,
-            photo_file_ids=tuple(self.photo_file_ids),
+            photos=tuple(self.photos),
         )
+
+
+def _bounded(text: str, limit: int) -> tuple[str, bool]:
+    text = text.strip()
+    if len(text) <= limit:
+        return text, False
+    return text[: limit - 1].rstrip() + "…", True
 
 
 class DraftStore:
@@ -61,8 +189,9 @@ class DraftStore:
     def __len__(self) -> int:
         return len(self._drafts)
 
-    def start(self, chat_id: int, region: str | None) -> TipDraft:
-        draft = TipDraft(region=region, touched=self._clock())
+    def start(self, chat_id: int) -> TipDraft:
+        """A new, empty draft: nothing is copied from the reporter's profile (DESIGN.md)."""
+        draft = TipDraft(touched=self._clock())
         self._drafts[chat_id] = draft
         return draft
 
@@ -81,6 +210,23 @@ class DraftStore:
     def hold_receipt(self, chat_id: int, receipt: str) -> None:
         """The tip was stored: drop what it said, keep only its receipt until it is seen."""
         self._drafts[chat_id] = TipDraft(touched=self._clock(), receipt=receipt)
+
+    def claim(self, chat_id: int, draft: TipDraft) -> bool:
+        """Take `draft` out of the store to send it; False if it is not the chat's draft any
+        more (another press of Send took it first)."""
+        if self._drafts.get(chat_id) is not draft:
+            return False
+        self._drafts[chat_id] = TipDraft(touched=self._clock(), sending=True)
+        return True
+
+    def restore(self, chat_id: int, draft: TipDraft) -> None:
+        """Put a claimed draft back: it could not be sent."""
+        draft.touched = self._clock()
+        self._drafts[chat_id] = draft
+
+    def mark_sent(self, chat_id: int) -> None:
+        """The receipt was shown: keep only the fact that a report was sent (until idle)."""
+        self._drafts[chat_id] = TipDraft(touched=self._clock(), sent=True)
 
     def held_receipt(self, chat_id: int) -> str | None:
         draft = self.get(chat_id)

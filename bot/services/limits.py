@@ -34,6 +34,21 @@ class DailyQuota:
         self._roll()
         self._used[key] = self._used.get(key, 0) + 1
 
+    def take(self, key: int) -> bool:
+        """Check and use in one step: True if the key had a use left (now used)."""
+        if self.remaining(key) <= 0:
+            return False
+        self.use(key)
+        return True
+
+    def refund(self, key: int) -> None:
+        """Give back a use that was taken for something that did not happen."""
+        self._roll()
+        if self._used.get(key, 0) > 0:
+            self._used[key] -= 1
+            if not self._used[key]:
+                del self._used[key]
+
 
 # Forget idle keys once a table grows past this, so memory stays bounded under a crowd.
 PRUNE_THRESHOLD = 10_000
@@ -62,6 +77,16 @@ class SlidingLimit:
             return False
         attempts.append(now)
         return True
+
+    def exhausted(self, key: int) -> bool:
+        """Whether the key is over its limit now, without counting an attempt."""
+        now = self._clock()
+        attempts = self._attempts.get(key)
+        if not attempts:
+            return False
+        while attempts and now - attempts[0] >= self.window:
+            attempts.popleft()
+        return len(attempts) >= self.limit
 
     def _prune(self, now: float) -> None:
         idle = [

@@ -9,13 +9,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.db import Database
 from bot.db.repositories import audit, tips
 from bot.db.repositories.tips import QueueFilter, QueueRow
-from bot.domain import TIP_TRANSITIONS, PlaceGroup, Tip, TipCategory, TipDraftData, TipStatus
+from bot.domain import (
+    TIP_TRANSITIONS,
+    EventKind,
+    PlaceGroup,
+    Tip,
+    TipCategory,
+    TipDraftData,
+    TipEvent,
+    TipStatus,
+)
 from bot.services import receipts
 
 MAX_DESCRIPTION = 1500
@@ -31,6 +40,10 @@ class TransitionError(ValueError):
     """That status cannot follow the current one (a stale button, or two moderators at once)."""
 
 
+class QuestionClosedError(LookupError):
+    """No open question with that id on this tip (answered already, or not this tip's)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SubmittedTip:
     tip: Tip
@@ -43,6 +56,17 @@ class TipView:
 
     tip: Tip
     group: PlaceGroup | None
+    events: tuple[TipEvent, ...] = ()
+
+    @property
+    def replies(self) -> list[TipEvent]:
+        return [e for e in self.events if e.kind in (EventKind.REPLY, EventKind.QUESTION)]
+
+
+def open_questions(events: Sequence[TipEvent]) -> list[TipEvent]:
+    """Questions not answered yet, oldest first."""
+    answered = {e.question_id for e in events if e.kind is EventKind.ANSWER}
+    return [e for e in events if e.kind is EventKind.QUESTION and e.id not in answered]
 
 
 class TipService:
@@ -63,14 +87,39 @@ class TipService:
             tip = await tips.get(conn, tip_id)
             if tip is None:
                 raise TipNotFoundError(tip_id)
-            group = await tips.place_group(conn, tip.place_key) if tip.place_key else None
-        return TipView(tip, group)
+            group = await tips.place_group(conn, tip_id) if tip.links else None
+            events = await tips.events(conn, tip_id)
+        return TipView(tip, group, tuple(events))
 
-    async def by_receipt(self, code: str) -> Tip | None:
+    async def by_receipt(self, code: str) -> TipView | None:
+        """The tip and its history, for its reporter: nothing moderators keep to themselves."""
         if receipts.canonical(code) is None:
             return None
         async with self._db.transaction() as conn:
-            return await tips.get_by_receipt(conn, receipts.hash_code(code))
+            tip = await tips.get_by_receipt(conn, receipts.hash_code(code))
+            if tip is None:
+                return None
+            events = await tips.events(conn, tip.id)
+        return TipView(tip, None, tuple(events))
+
+    async def answer(
+        self, tip_id: int, question_id: int, text: str, photos: Sequence[bytes] = ()
+    ) -> TipEvent:
+        """The reporter's answer to an open question; the caller has checked the receipt.
+        Dated, not timed, and nothing in it names the chat it came from."""
+        text = text.strip()[:MAX_DESCRIPTION]
+        async with self._db.transaction() as conn:
+            events = await tips.events(conn, tip_id)
+            if question_id not in {q.id for q in open_questions(events)}:
+                raise QuestionClosedError(question_id)
+            event_id = await tips.add_event(
+                conn, tip_id, EventKind.ANSWER, self._today(), text=text, question_id=question_id
+            )
+            await tips.add_photos(conn, tip_id, photos[:1], event_id)
+            return next(e for e in await tips.events(conn, tip_id) if e.id == event_id)
+
+    def _today(self) -> dt.date:
+        return self._now().date()
 
     async def queue(
         self, where: QueueFilter, page: int, page_size: int = 10
@@ -87,12 +136,13 @@ class TipService:
                 raise TransitionError(f"{tip.status} -> {status}")
             duplicate_of = None
             if status is TipStatus.DUPLICATE:
-                group = await tips.place_group(conn, tip.place_key) if tip.place_key else None
+                group = await tips.place_group(conn, tip_id) if tip.links else None
                 if group is None or group.first_tip_id == tip.id:
                     raise TransitionError("no earlier tip about this place")
                 duplicate_of = group.first_tip_id
             now = self._now()
             await tips.set_status(conn, tip_id, status, now, duplicate_of)
+            await tips.add_event(conn, tip_id, EventKind.STATUS, now.date(), status=status)
             await audit.record(conn, actor_id, "tip.status", f"tip:{tip_id}", now, status.value)
         return await self.view(tip_id)
 
@@ -106,6 +156,9 @@ class TipService:
                 raise TransitionError(f"{tip.category}/{tip.status} -> painted")
             now = self._now()
             await tips.set_status(conn, tip_id, TipStatus.PAINTED, now)
+            await tips.add_event(
+                conn, tip_id, EventKind.STATUS, now.date(), status=TipStatus.PAINTED
+            )
             await audit.record(conn, actor_id, "tip.status", f"tip:{tip_id}", now, "painted")
         return await self.view(tip_id)
 
@@ -119,15 +172,29 @@ class TipService:
             await tips.mark_acted_on(conn, tip_id, now)
             await audit.record(conn, actor_id, "tip.note", f"tip:{tip_id}", now)
 
-    async def set_public_reply(self, tip_id: int, actor_id: int, text: str) -> None:
+    async def tell_reporter(
+        self, tip_id: int, actor_id: int, kind: EventKind, text: str
+    ) -> TipEvent:
+        """A public reply or a question, which the reporter reads with /status."""
+        assert kind in (EventKind.REPLY, EventKind.QUESTION)
         text = text.strip()[:MAX_NOTE]
         async with self._db.transaction() as conn:
             if await tips.get(conn, tip_id) is None:
                 raise TipNotFoundError(tip_id)
             now = self._now()
-            await tips.set_public_reply(conn, tip_id, text)
+            event_id = await tips.add_event(conn, tip_id, kind, now.date(), text=text)
             await tips.mark_acted_on(conn, tip_id, now)
-            await audit.record(conn, actor_id, "tip.reply", f"tip:{tip_id}", now)
+            await audit.record(conn, actor_id, f"tip.{kind.value}", f"tip:{tip_id}", now)
+            return next(e for e in await tips.events(conn, tip_id) if e.id == event_id)
+
+    async def photos(self, tip_id: int, event_id: int | None = None) -> list[tips.StoredPhoto]:
+        async with self._db.transaction() as conn:
+            return await tips.photos(conn, tip_id, event_id)
+
+    async def remember_upload(self, tip_id: int, position: int, file_id: str) -> None:
+        """The bot uploaded a tip's photo: reuse that file from now on."""
+        async with self._db.transaction() as conn:
+            await tips.remember_upload(conn, tip_id, position, file_id)
 
     async def export_csv(
         self,
@@ -157,7 +224,7 @@ class TipService:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(
-            ["id", "date", "category", "region", "link", "group_size", "status", "notes"]
+            ["id", "date", "category", "region", "links", "group_size", "status", "notes"]
         )
         for row in rows:
             writer.writerow(
@@ -166,7 +233,7 @@ class TipService:
                     row.created_at[:10],
                     row.category,
                     row.region or "",
-                    row.place_key or "",
+                    row.links,
                     row.group_size,
                     row.status,
                     " | ".join(n for n in notes.get(row.id, []) if n),

@@ -149,6 +149,7 @@ class BotProcess:
             LOG_LEVEL="INFO",
             # Fake users click faster than people (as in tests/e2e).
             FLOOD_LIMIT="100",
+            TIP_CARD_DELAY_SECONDS="0",
         )
         return env
 

@@ -42,6 +42,8 @@ def make_settings(fake: FakeTelegram, tmp_path: Path, **overrides: object) -> Se
         # Tests run at any hour; quiet hours are tested on their own.
         "quiet_hours": "",
         "broadcast_rate": 30,
+        # Cards wait a random delay in production; the delay has tests of its own.
+        "tip_card_delay_seconds": "0",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]

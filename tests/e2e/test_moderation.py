@@ -14,10 +14,11 @@ import pytest
 
 from bot.domain import Language, TipCategory, TipStatus
 from bot.fake_api import FakeGroup, FakeTelegram, FakeUser
+from bot.fake_api.client import channel_origin, user_origin
 from bot.fake_api.spec import UploadedFile
 from bot.keyboards.callbacks import TipSetStatus
 from tests.e2e.conftest import OWNER_ID, RunningBot, count_rows
-from tests.e2e.test_report import report
+from tests.e2e.test_report import receipt_in, report
 
 Tr = Callable[[str, Language], str]
 RU, KK = Language.RU, Language.KK
@@ -116,6 +117,10 @@ async def test_a_stranger_sees_no_tip_and_moves_nothing(
     assert await count_rows(running, "SELECT COUNT(*) FROM audit_log") == 0
 
 
+# Every table that holds tips or what happens to them.
+TIP_TABLES = (
+    "tips", "tip_links", "tip_origins", "tip_photos", "tip_events", "tip_notes", "audit_log",
+)  # fmt: skip
 REPORTER_ID = 718_293_645
 REPORTER_USERNAME = "aigerim_reporter"
 REPORTER_FIRST = "Aigerimka"
@@ -131,6 +136,51 @@ def identity_strings() -> list[str]:
         for value in (ident, f"@{REPORTER_USERNAME}", REPORTER_USERNAME)
     ]
     return [ident, REPORTER_USERNAME, REPORTER_FIRST, REPORTER_LAST, *hashes]
+
+
+async def assert_nothing_identifies(
+    fake: FakeTelegram,
+    moderators_chat: FakeGroup,
+    running: RunningBot,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The reporter's identity is in no tip row, no byte of the database or its WAL, no log
+    line and no request to the moderators' chat; nothing is forwarded or copied."""
+    forbidden = identity_strings()
+    # 1. Tip-related rows hold no identity, as text or as an integer.
+    async with running.app.db.transaction() as conn:
+        for table in TIP_TABLES:
+            async with conn.execute(f"SELECT * FROM {table}") as cursor:  # noqa: S608 - fixed names
+                for row in [tuple(r) async for r in cursor]:
+                    assert REPORTER_ID not in row, table
+                    text = " ".join(map(str, row))
+                    assert not [s for s in forbidden if s in text], table
+        async with conn.execute(
+            "SELECT language FROM users WHERE chat_id = ?", (REPORTER_ID,)
+        ) as c:
+            assert await c.fetchone() is not None  # the user exists, unlinked
+    # 2. The database and its write-ahead log, byte by byte.
+    path = running.app.settings.database_path
+    for file in (path, path.with_name(path.name + "-wal")):
+        if file.exists():
+            data = file.read_bytes()
+            assert not [s for s in forbidden if s.encode() in data], file
+    # 3. Every log line.
+    leaks = [
+        f"{record.name}: {record.getMessage()[:200]}"
+        for record in caplog.records
+        if any(s in record.getMessage() + (record.exc_text or "") for s in forbidden)
+    ]
+    assert not leaks
+    # 4. Every request to the moderators' chat, and never a forward.
+    to_moderators = [c for c in fake.calls if c.params.get("chat_id") == moderators_chat.chat_id]
+    assert to_moderators
+    for call in to_moderators:
+        dumped = repr(call.params)
+        assert not [s for s in forbidden if s in dumped], call.method
+        assert "reply_to_message_id" not in call.params and "reply_parameters" not in call.params
+    assert fake.calls_to("forwardMessage") == []
+    assert fake.calls_to("copyMessage") == []
 
 
 async def test_nothing_links_a_tip_to_its_reporter(
@@ -156,6 +206,7 @@ async def test_nothing_links_a_tip_to_its_reporter(
     await reporter.click(tr("No, thanks", KK))
     await reporter.send("/report")
     await reporter.click(tr("📍 A stash (закладка)", KK))
+    await reporter.click("Алматы")  # the place's region, chosen; nothing is preselected
     await reporter.send_location(43.25, 76.95)
     await reporter.send("Near the school, under the bench")
     await reporter.send_photo()
@@ -163,41 +214,51 @@ async def test_nothing_links_a_tip_to_its_reporter(
     await reporter.click(tr("✅ Send", KK))
     await fake.wait_for(lambda: len(moderators_chat.messages) >= 3, timeout=5)
 
-    forbidden = identity_strings()
-    # 1. Tip-related rows hold no identity, as text or as an integer.
-    async with running.app.db.transaction() as conn:
-        for table in ("tips", "tip_photos", "tip_notes", "audit_log"):
-            async with conn.execute(f"SELECT * FROM {table}") as cursor:  # noqa: S608 - fixed names
-                for row in [tuple(r) async for r in cursor]:
-                    assert REPORTER_ID not in row, table
-                    text = " ".join(map(str, row))
-                    assert not [s for s in forbidden if s in text], table
-        async with conn.execute(
-            "SELECT language FROM users WHERE chat_id = ?", (REPORTER_ID,)
-        ) as c:
-            assert await c.fetchone() is not None  # the user exists, unlinked
-    # 2. The database and its write-ahead log, byte by byte.
-    path = running.app.settings.database_path
-    for file in (path, path.with_name(path.name + "-wal")):
-        if file.exists():
-            data = file.read_bytes()
-            assert not [s for s in forbidden if s.encode() in data], file
-    # 3. Every log line.
-    leaks = [
-        f"{record.name}: {record.getMessage()[:200]}"
-        for record in caplog.records
-        if any(s in record.getMessage() + (record.exc_text or "") for s in forbidden)
-    ]
-    assert not leaks
-    # 4. Every request to the moderators' chat, and never a forward.
-    to_moderators = [c for c in fake.calls if c.params.get("chat_id") == moderators_chat.chat_id]
-    assert len(to_moderators) >= 3
-    for call in to_moderators:
-        dumped = repr(call.params)
-        assert not [s for s in forbidden if s in dumped], call.method
-        assert "reply_to_message_id" not in call.params and "reply_parameters" not in call.params
-    assert fake.calls_to("forwardMessage") == []
-    assert fake.calls_to("copyMessage") == []
+    await assert_nothing_identifies(fake, moderators_chat, running, caplog)
     # 5. The card is in the moderators' language, not the reporter's.
     card = moderators_chat.messages[-1].text
     assert tr("📍 A stash (закладка)", RU) in card
+
+
+async def test_nothing_links_a_tip_to_its_reporter_on_the_new_paths(
+    fake: FakeTelegram,
+    owner: FakeUser,
+    moderators_chat: FakeGroup,
+    running: RunningBot,
+    tr: Tr,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A pasted advert, a post forwarded from the reporter's own account and from a channel,
+    a photo, a question and its answer through the receipt."""
+    caplog.set_level(logging.DEBUG)
+    reporter = fake.user(
+        user_id=REPORTER_ID,
+        first_name=REPORTER_FIRST,
+        last_name=REPORTER_LAST,
+        username=REPORTER_USERNAME,
+        language_code="ru",
+    )
+    await reporter.send("/report")
+    await reporter.click(tr("📢 Telegram channel, bot or chat", RU))
+    await reporter.send("https://t.me/some_shop?start=ref_718293645 продают закладки")
+    await reporter.forward(user_origin(reporter.user), "мне писал @dealer_kz")
+    await reporter.forward(channel_origin(-100777, "Лёгкие деньги", "easy_money_kz", 5), "Работа")
+    await reporter.click(tr("Keep ➡️", RU))
+    await reporter.send_photo()
+    await reporter.click(tr("Done ➡️", RU))
+    reply = await reporter.click(tr("✅ Send", RU))
+    code = receipt_in(reply)
+    await fake.wait_for(lambda: len(moderators_chat.messages) >= 2, timeout=5)
+    card = moderators_chat.messages[-1]
+    assert card.message_id is not None
+    moderator = owner.in_group(moderators_chat)
+    await moderator.click_in(card.message_id, tr("❓ Ask the reporter", RU))
+    await moderator.send("Какой адрес?", reply_to=moderators_chat.messages[-1].message_id)
+    await moderator.click(tr("✅ Confirm", RU))
+    reply = await reporter.send(f"/status {code}")
+    await reporter.click(next(b for b in reply.buttons if "Какой адрес?" in b))
+    await reporter.send_photo("Возле школы №12")
+    await fake.wait_for(
+        lambda: any("Возле школы" in m.text for m in moderators_chat.messages), timeout=5
+    )
+    await assert_nothing_identifies(fake, moderators_chat, running, caplog)

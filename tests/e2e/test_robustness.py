@@ -108,3 +108,27 @@ async def test_shutdown_lets_updates_finish_and_closes_the_database(
     reply = await pending
     assert tr("<b>What I keep</b>", RU).replace("<b>", "").replace("</b>", "") in reply.text
     assert not bot.app.db.is_open
+
+
+async def test_an_update_aiogram_cannot_read_is_skipped_without_its_content(
+    fake: FakeTelegram, running: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    user = fake.user(user_id=5123, first_name="Secretname", username="secret_user")
+    # A message whose chat is not a Chat: aiogram cannot parse it.
+    broken = {
+        "message_id": 1,
+        "date": 0,
+        "chat": "not a chat",
+        "from": user.user,
+        "text": "my very private words",
+    }
+    update_id = fake.push_update("message", broken)
+    reply = await user.send("/privacy")
+    assert reply.text  # polling went on and the next update was answered
+    offsets = [c.params.get("offset") for c in fake.calls_to("getUpdates")]
+    assert any(isinstance(o, int) and o > update_id for o in offsets)  # it was confirmed
+    logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    assert f"Skipped update {update_id}" in logged
+    for secret in ("my very private words", "Secretname", "secret_user", "5123"):
+        assert secret not in logged, secret

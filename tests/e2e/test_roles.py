@@ -12,6 +12,7 @@ from bot.domain import Language, TipCategory, TipDraftData, TipStatus
 from bot.fake_api import FakeGroup, FakeTelegram, FakeUser
 from bot.fake_api.spec import UploadedFile
 from bot.keyboards.callbacks import TipSetStatus
+from bot.services.links import normalise
 from bot.services.roles import StaffRole
 from tests.e2e.conftest import OWNER_ID, RunningBot
 from tests.e2e.test_onboarding import onboard
@@ -88,7 +89,7 @@ async def add_tip(running: RunningBot, category: TipCategory, region: str) -> in
         category=category,
         region=region,
         address="Абая 10",
-        place_key="t.me/x" if category is TipCategory.CHANNEL else None,
+        links=(normalise("t.me/shop_x"),) if category is TipCategory.CHANNEL else (),
     )
     return (await running.app.services.tips.submit(draft)).tip.id
 

@@ -315,7 +315,7 @@ async def send_tip(
             Step(
                 "link",
                 lambda: person.send(link),
-                draft_has(lambda d: d.place_key == normalise(link)),
+                draft_has(lambda d: d.links == [normalise(link)]),
             ),
             Step(
                 "description",

@@ -283,9 +283,7 @@ class Player:
             "bot_added": {"new_chat_members": [bot_user]},
             "left_chat_member": {"left_chat_member": user},
             "new_chat_title": {"new_chat_title": "<b>new</b> & title"},
-            "pinned_message": {
-                "pinned_message": {"chat": chat.json(), "message_id": 1, "date": 0}
-            },
+            "pinned_message": {"pinned_message": {"chat": chat.json(), "message_id": 1, "date": 0}},
             "migrate_to_chat_id": {"migrate_to_chat_id": -1_009_999_999_999},
             "group_chat_created": {"group_chat_created": True},
             "delete_chat_photo": {"delete_chat_photo": True},
@@ -650,20 +648,34 @@ class Player:
         if media == "sticker":
             sticker = file("sticker", _STICKER, "image/webp")
             sticker.pop("mime_type")
-            sticker.update(type="regular", width=512, height=512, is_animated=False,
-                           is_video=False, emoji="👍")
+            sticker.update(
+                type="regular", width=512, height=512, is_animated=False, is_video=False, emoji="👍"
+            )
             return {"sticker": sticker}
         if media == "document_pdf":
-            return {"document": file("document", b"%PDF-1.4\n%%EOF\n", "application/pdf",
-                                     "<b>report</b>&.pdf")}
+            return {
+                "document": file(
+                    "document", b"%PDF-1.4\n%%EOF\n", "application/pdf", "<b>report</b>&.pdf"
+                )
+            }
         if media == "document_jpeg":
             return {"document": file("document", tiny_jpeg(), "image/jpeg", "stash.jpg")}
         if media == "voice":
-            return {"voice": {**file("voice", b"OggS\x00\x02" + b"\x00" * 20, "audio/ogg"),
-                              "duration": 3}}
+            return {
+                "voice": {
+                    **file("voice", b"OggS\x00\x02" + b"\x00" * 20, "audio/ogg"),
+                    "duration": 3,
+                }
+            }
         if media == "video":
-            return {"video": {**file("video", b"\x00\x00\x00\x18ftypmp42", "video/mp4"),
-                              "width": 640, "height": 360, "duration": 5}}
+            return {
+                "video": {
+                    **file("video", b"\x00\x00\x00\x18ftypmp42", "video/mp4"),
+                    "width": 640,
+                    "height": 360,
+                    "duration": 5,
+                }
+            }
         if media == "video_note":
             note = file("video_note", b"\x00\x00\x00\x18ftypmp42", "video/mp4")
             note.pop("mime_type")
@@ -672,14 +684,23 @@ class Player:
             return {"audio": {**file("audio", b"ID3", "audio/mpeg", "song.mp3"), "duration": 60}}
         if media == "animation":
             gif = file("animation", b"GIF89a", "image/gif", "a.gif")
-            return {"animation": {**gif, "width": 10, "height": 10, "duration": 1},
-                    "document": gif}
+            return {"animation": {**gif, "width": 10, "height": 10, "duration": 1}, "document": gif}
         if media == "contact":
-            return {"contact": {"phone_number": "+77011234567", "first_name": user["first_name"],
-                                "user_id": user["id"]}}
+            return {
+                "contact": {
+                    "phone_number": "+77011234567",
+                    "first_name": user["first_name"],
+                    "user_id": user["id"],
+                }
+            }
         if media == "contact_other":
-            return {"contact": {"phone_number": "<b>+7</b>", "first_name": "<i>x</i>&",
-                                "vcard": "BEGIN:VCARD\nEND:VCARD"}}
+            return {
+                "contact": {
+                    "phone_number": "<b>+7</b>",
+                    "first_name": "<i>x</i>&",
+                    "vcard": "BEGIN:VCARD\nEND:VCARD",
+                }
+            }
         if media == "location":
             return {"location": {"latitude": 43.238949, "longitude": 76.889709}}
         if media == "venue":
@@ -702,20 +723,33 @@ class Player:
         if media == "forwarded":
             return {
                 "text": "forwarded <b>",
-                "forward_origin": {"type": "hidden_user", "sender_user_name": "<i>x</i>",
-                                   "date": now()},
+                "forward_origin": {
+                    "type": "hidden_user",
+                    "sender_user_name": "<i>x</i>",
+                    "date": now(),
+                },
             }
         if media == "via_bot":
             return {"text": "@other_bot result", "via_bot": OTHER_BOT}
         if media == "sender_chat":
-            return {"text": "/start", "sender_chat": chat.json(), "from": GROUP_ANONYMOUS_BOT,
-                    "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}
+            return {
+                "text": "/start",
+                "sender_chat": chat.json(),
+                "from": GROUP_ANONYMOUS_BOT,
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            }
         if media == "from_a_bot":
-            return {"text": "/report", "from": OTHER_BOT,
-                    "entities": [{"type": "bot_command", "offset": 0, "length": 7}]}
+            return {
+                "text": "/report",
+                "from": OTHER_BOT,
+                "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
+            }
         # "no_from": a message with no sender (Telegram sends these in channels only).
-        return {"text": "/help", "from": None,
-                "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
+        return {
+            "text": "/help",
+            "from": None,
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+        }
 
 
 def _callback_buttons(message: JSON) -> list[JSON]:

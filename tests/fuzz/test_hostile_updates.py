@@ -109,8 +109,17 @@ def test_random_updates_never_break_the_bot(tmp_path: Path) -> None:
 async def rows_written(harness: BotHarness) -> dict[str, int]:
     rows = {}
     async with harness.app.db.transaction() as conn:
-        for table in ("users", "tips", "tip_notes", "quiz_attempts", "quiz_answers",
-                      "topic_votes", "broadcasts", "audit_log", "staff"):
+        for table in (
+            "users",
+            "tips",
+            "tip_notes",
+            "quiz_attempts",
+            "quiz_answers",
+            "topic_votes",
+            "broadcasts",
+            "audit_log",
+            "staff",
+        ):
             async with conn.execute(f"SELECT COUNT(*) FROM {table}") as cursor:  # noqa: S608
                 row = await cursor.fetchone()
             rows[table] = int(row[0]) if row else 0

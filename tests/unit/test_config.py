@@ -25,6 +25,7 @@ ENV_NAMES = (
     "BROADCAST_RATE",
     "QUIET_HOURS",
     "CAMPAIGN_GRACE_HOURS",
+    "TIP_CARD_DELAY_SECONDS",
 )
 
 
@@ -97,7 +98,6 @@ def test_missing_token_starts_the_demo_unless_run_is_asked_for(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import argparse
-
 
     started: list[tuple[str, int, Path]] = []
 

@@ -10,7 +10,7 @@ from bot.domain import TipCategory
 from bot.services import receipts
 from bot.services.drafts import DraftStore
 from bot.services.limits import DailyQuota, SlidingLimit
-from bot.services.links import NotALinkError, normalise
+from bot.services.links import MAX_LINK_LENGTH, NotALinkError, extract, normalise
 
 
 @pytest.mark.parametrize(
@@ -26,19 +26,67 @@ from bot.services.links import NotALinkError, normalise
     ],
 )
 def test_telegram_links_share_one_key(text: str) -> None:
-    assert normalise(text) == "t.me/shop_x"
+    assert normalise(text).key == "t.me/shop_x"
 
 
 def test_web_links_lose_case_www_and_tracking() -> None:
-    assert normalise("https://WWW.Example.KZ/Shop/?utm_source=tg&id=5&fbclid=x#top") == (
+    assert normalise("https://WWW.Example.KZ/Shop/?utm_source=tg&id=5&fbclid=x#top").url == (
         "example.kz/Shop?id=5"
     )
     assert normalise("example.kz/shop/") == normalise("http://example.kz/shop")
 
 
 def test_invite_links_keep_their_case() -> None:
-    assert normalise("https://t.me/+AbCdEf") == "t.me/+AbCdEf"
-    assert normalise("t.me/joinchat/AbCdEf") == "t.me/joinchat/AbCdEf"
+    assert normalise("https://t.me/+AbCdEf").key == "t.me/+AbCdEf"
+    assert normalise("t.me/joinchat/AbCdEf").key == "t.me/joinchat/AbCdEf"
+
+
+def test_a_post_link_keeps_its_number_and_groups_with_its_channel() -> None:
+    link = normalise("https://t.me/Shop_X/1234?single&comment=5")
+    assert (link.url, link.key) == ("t.me/shop_x/1234", "t.me/shop_x")
+    private = normalise("t.me/c/1234567/89")
+    assert (private.url, private.key) == ("t.me/c/1234567/89", "t.me/c/1234567")
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("https://t.me/ShopBot?start=ref_123456", "t.me/shopbot"),
+        ("https://www.instagram.com/reel/C1/?igsh=MzRl&utm_source=ig", "instagram.com/reel/C1"),
+        (
+            "https://www.tiktok.com/@shop/video/7?_t=ZS&_r=1&is_from_webapp=1",
+            "tiktok.com/@shop/video/7",
+        ),
+        ("https://x.com/shop/status/9?s=20&t=Xy", "x.com/shop/status/9"),
+        (
+            "https://m.facebook.com/profile.php?id=42&mibextid=Zb&fbclid=Iw",
+            "m.facebook.com/profile.php?id=42",
+        ),
+        ("https://www.youtube.com/watch?v=abc&si=XYZ&feature=share", "youtube.com/watch?v=abc"),
+        ("https://shop.kz/item?id=3&gclid=1&yclid=2&utm_campaign=x", "shop.kz/item?id=3"),
+    ],
+)
+def test_tracking_parameters_are_dropped(typed: str, stored: str) -> None:
+    assert normalise(typed).url == stored
+
+
+def test_a_long_link_is_capped() -> None:
+    link = normalise("https://shop.kz/" + "x" * 5000 + "?q=" + "y" * 100)
+    assert len(link.url) <= MAX_LINK_LENGTH and link.url.startswith("shop.kz/xxx")
+
+
+def test_links_are_found_among_words() -> None:
+    pasted = extract("https://t.me/some_shop продают закладки возле школы №12, пиши @seller_kz.")
+    assert [link.key for link in pasted.links] == ["t.me/some_shop", "t.me/seller_kz"]
+    assert pasted.words == "продают закладки возле школы №12, пиши."
+    # Abbreviations and file names are words, not links.
+    assert extract("г.Алматы, ул.Абая 10, т.е. file.txt").links == ()
+
+
+def test_a_text_link_keeps_its_words() -> None:
+    pasted = extract("работа курьером тут", [("тут", "https://t.me/job_bot?start=x")])
+    assert [link.url for link in pasted.links] == ["t.me/job_bot"]
+    assert pasted.words == "работа курьером тут"
 
 
 @pytest.mark.parametrize("text", ["hello there", "@ab", "shop", "http://", "t.me/", "<b>x</b>"])
@@ -87,13 +135,13 @@ def test_sliding_limit() -> None:
 def test_drafts_expire_after_idle_time() -> None:
     now = [0.0]
     drafts = DraftStore(idle_seconds=1800, clock=lambda: now[0])
-    draft = drafts.start(1, region="astana")
+    draft = drafts.start(1)
     draft.category = TipCategory.STASH
     now[0] += 1000
     assert drafts.get(1) is draft  # touching keeps it alive
     now[0] += 1799
     assert drafts.get(1) is draft
-    drafts.start(2, region=None)
+    drafts.start(2)
     now[0] += 1800
     assert drafts.sweep() == 2
     assert drafts.get(1) is None

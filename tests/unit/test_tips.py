@@ -11,8 +11,15 @@ import pytest
 
 from bot.db import Database
 from bot.db.repositories.tips import QueueFilter
-from bot.domain import TipCategory, TipDraftData, TipStatus
-from bot.services.tips import TipNotFoundError, TipService, TransitionError
+from bot.domain import EventKind, TipCategory, TipDraftData, TipStatus
+from bot.services.links import normalise
+from bot.services.tips import (
+    QuestionClosedError,
+    TipNotFoundError,
+    TipService,
+    TransitionError,
+    open_questions,
+)
 from tests.clock import Clock
 
 MODERATOR = 777
@@ -28,11 +35,10 @@ def tips(db: Database, clock: Clock[dt.datetime]) -> TipService:
     return TipService(db, clock)
 
 
-def channel(link: str = "t.me/shop_x", region: str | None = "astana") -> TipDraftData:
+def channel(link: str = "t.me/shop_x", region: str | None = "astana", *more: str) -> TipDraftData:
     return TipDraftData(
         category=TipCategory.CHANNEL,
-        place_label=link,
-        place_key=link,
+        links=tuple(normalise(each) for each in (link, *more)),
         region=region,
         description="Sells «соль» to pupils",
     )
@@ -41,8 +47,8 @@ def channel(link: str = "t.me/shop_x", region: str | None = "astana") -> TipDraf
 async def test_submit_returns_a_receipt_that_finds_the_tip(tips: TipService) -> None:
     submitted = await tips.submit(channel())
     found = await tips.by_receipt(submitted.receipt_code)
-    assert found is not None and found.id == submitted.tip.id
-    assert found.status is TipStatus.NEW
+    assert found is not None and found.tip.id == submitted.tip.id
+    assert found.tip.status is TipStatus.NEW
     assert await tips.by_receipt("0000-0000-0000-0000") is None
     assert await tips.by_receipt("garbage") is None
 
@@ -73,6 +79,18 @@ async def test_tips_about_one_place_are_grouped(
     assert view.group.size == 2
     assert view.group.first_reported.date() == dt.date(2026, 6, 20)
     assert view.group.last_reported.date() == dt.date(2026, 6, 23)
+
+
+async def test_a_tip_about_two_places_groups_with_tips_about_either(tips: TipService) -> None:
+    both = (await tips.submit(channel("t.me/shop_one", None, "t.me/shop_two/15"))).tip
+    await tips.submit(channel("t.me/shop_two"))
+    await tips.submit(channel("@shop_one"))
+    await tips.submit(channel("t.me/shop_three"))
+    view = await tips.view(both.id)
+    assert [link.url for link in view.tip.links] == ["t.me/shop_one", "t.me/shop_two/15"]
+    assert view.group is not None and view.group.size == 3
+    lone = await tips.view(4)
+    assert lone.group is not None and lone.group.size == 1
 
 
 async def test_status_flow_and_audit(tips: TipService, db: Database) -> None:
@@ -119,17 +137,40 @@ async def test_duplicate_points_to_the_first_tip(tips: TipService) -> None:
 async def test_notes_and_public_reply(tips: TipService) -> None:
     tip = (await tips.submit(channel())).tip
     await tips.add_note(tip.id, MODERATOR, "checked, channel is live")
-    await tips.set_public_reply(tip.id, MODERATOR, "Thank you, we passed it on.")
+    await tips.tell_reporter(tip.id, MODERATOR, EventKind.REPLY, "Thank you, we passed it on.")
     view = await tips.view(tip.id)
-    assert view.tip.public_reply == "Thank you, we passed it on."
+    assert [e.text for e in view.replies] == ["Thank you, we passed it on."]
     assert view.tip.first_action_at is not None
     with pytest.raises(TipNotFoundError):
         await tips.add_note(999, MODERATOR, "x")
 
 
+async def test_questions_and_answers_make_a_dated_history(
+    tips: TipService, clock: Clock[dt.datetime]
+) -> None:
+    submitted = await tips.submit(channel())
+    tip_id = submitted.tip.id
+    await tips.change_status(tip_id, TipStatus.IN_REVIEW, MODERATOR)
+    question = await tips.tell_reporter(tip_id, MODERATOR, EventKind.QUESTION, "Which entrance?")
+    clock.now += dt.timedelta(days=1, hours=3, seconds=7)
+    answer = await tips.answer(tip_id, question.id, "The second one", [b"\xff\xd8jpeg"])
+    assert answer.photo_count == 1 and answer.created_on == dt.date(2026, 6, 21)
+    with pytest.raises(QuestionClosedError):
+        await tips.answer(tip_id, question.id, "again")
+    view = await tips.by_receipt(submitted.receipt_code)
+    assert view is not None
+    assert [e.kind for e in view.events] == [EventKind.STATUS, EventKind.QUESTION, EventKind.ANSWER]
+    assert open_questions(view.events) == []
+    # Another tip's question cannot be answered through this tip.
+    other = (await tips.submit(channel("t.me/other"))).tip
+    foreign = await tips.tell_reporter(other.id, MODERATOR, EventKind.QUESTION, "Where?")
+    with pytest.raises(QuestionClosedError):
+        await tips.answer(tip_id, foreign.id, "nope")
+
+
 async def test_queue_puts_unresolved_first_and_filters(tips: TipService) -> None:
     a = (await tips.submit(channel())).tip
-    b = (await tips.submit(channel("t.me/b", region="almaty"))).tip
+    b = (await tips.submit(channel("t.me/shop_b", region="almaty"))).tip
     c = (
         await tips.submit(
             TipDraftData(category=TipCategory.STASH, region="almaty", address="Abay 10")
@@ -161,7 +202,7 @@ async def test_export_has_no_receipts(tips: TipService) -> None:
         "date": "2026-06-20",
         "category": "channel",
         "region": "astana",
-        "link": "t.me/shop_x",
+        "links": "t.me/shop_x",
         "group_size": "2",
         "status": "new",
         "notes": "first note",
@@ -186,7 +227,7 @@ async def test_retention_purges_text_of_old_closed_tips(
                 latitude=43.2,
                 longitude=76.9,
                 description="a stash",
-                photo_file_ids=("photo-1",),
+                photos=(b"\xff\xd8jpeg",),
             )
         )
     ).tip
@@ -196,11 +237,11 @@ async def test_retention_purges_text_of_old_closed_tips(
     assert await tips.purge_closed(90) == 1
     purged = (await tips.view(old.id)).tip
     assert purged.purged
-    assert (purged.description, purged.address, purged.latitude, purged.photo_file_ids) == (
+    assert (purged.description, purged.address, purged.latitude, purged.photo_count) == (
         None,
         None,
         None,
-        (),
+        0,
     )
     assert purged.category is TipCategory.STASH and purged.region == "almaty"
     assert (await tips.view(fresh.id)).tip.description == "Sells «соль» to pupils"

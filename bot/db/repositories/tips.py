@@ -1,4 +1,5 @@
-"""Tips, their photos and notes. Nothing in these tables refers to a reporter."""
+"""Tips, their links, origins, photos, notes and history. Nothing in these tables refers to a
+reporter."""
 
 from __future__ import annotations
 
@@ -8,11 +9,23 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.domain import PlaceGroup, Tip, TipCategory, TipDraftData, TipStatus
+from bot.domain import (
+    EventKind,
+    Link,
+    LinkSource,
+    Origin,
+    OriginKind,
+    PlaceGroup,
+    Tip,
+    TipCategory,
+    TipDraftData,
+    TipEvent,
+    TipStatus,
+)
 
 TIP_COLUMNS = (
-    "id, category, place_key, place_label, region, address, latitude, longitude, description,"
-    " status, duplicate_of, public_reply, created_at, first_action_at, closed_at, purged"
+    "id, category, region, address, latitude, longitude, description,"
+    " status, duplicate_of, created_at, first_action_at, closed_at, purged"
 )
 
 
@@ -25,14 +38,21 @@ def stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).replace(second=0, microsecond=0).isoformat()
 
 
-def _tip(row: aiosqlite.Row, photos: tuple[str, ...]) -> Tip:
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    links: tuple[Link, ...] = ()
+    origins: tuple[Origin, ...] = ()
+    photo_count: int = 0
+
+
+def _tip(row: aiosqlite.Row, parts: _Parts) -> Tip:
     created = _time(row["created_at"])
     assert created is not None
     return Tip(
         id=row["id"],
         category=TipCategory(row["category"]),
-        place_key=row["place_key"],
-        place_label=row["place_label"],
+        links=parts.links,
+        origins=parts.origins,
         region=row["region"],
         address=row["address"],
         latitude=row["latitude"],
@@ -40,12 +60,11 @@ def _tip(row: aiosqlite.Row, photos: tuple[str, ...]) -> Tip:
         description=row["description"],
         status=TipStatus(row["status"]),
         duplicate_of=row["duplicate_of"],
-        public_reply=row["public_reply"],
         created_at=created,
         first_action_at=_time(row["first_action_at"]),
         closed_at=_time(row["closed_at"]),
         purged=bool(row["purged"]),
-        photo_file_ids=photos,
+        photo_count=parts.photo_count,
     )
 
 
@@ -53,13 +72,10 @@ async def insert(
     conn: aiosqlite.Connection, draft: TipDraftData, receipt_hash: str, now: dt.datetime
 ) -> int:
     cursor = await conn.execute(
-        "INSERT INTO tips (category, place_key, place_label, region, address, latitude,"
-        " longitude, description, receipt_hash, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO tips (category, region, address, latitude, longitude, description,"
+        " receipt_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             draft.category,
-            draft.place_key,
-            draft.place_label,
             draft.region,
             draft.address,
             draft.latitude,
@@ -72,23 +88,88 @@ async def insert(
     tip_id = cursor.lastrowid
     assert tip_id is not None
     await conn.executemany(
-        "INSERT INTO tip_photos (tip_id, position, file_id) VALUES (?, ?, ?)",
-        [(tip_id, position, file_id) for position, file_id in enumerate(draft.photo_file_ids)],
+        "INSERT INTO tip_links (tip_id, position, url, place_key, source) VALUES (?, ?, ?, ?, ?)",
+        [
+            (tip_id, position, link.url, link.key, link.source.value)
+            for position, link in enumerate(draft.links)
+        ],
     )
+    await conn.executemany(
+        "INSERT INTO tip_origins (tip_id, position, kind, title, ref_id) VALUES (?, ?, ?, ?, ?)",
+        [
+            (tip_id, position, origin.kind.value, origin.title, origin.ref_id)
+            for position, origin in enumerate(draft.origins)
+        ],
+    )
+    await add_photos(conn, tip_id, draft.photos)
     return tip_id
 
 
-async def _photos(conn: aiosqlite.Connection, tip_id: int) -> tuple[str, ...]:
+async def add_photos(
+    conn: aiosqlite.Connection, tip_id: int, photos: Sequence[bytes], event_id: int | None = None
+) -> None:
+    """Append photos (JPEG bytes the bot re-encoded) to a tip, or to one of its answers."""
     async with conn.execute(
-        "SELECT file_id FROM tip_photos WHERE tip_id = ? ORDER BY position", (tip_id,)
+        "SELECT COALESCE(MAX(position) + 1, 0) FROM tip_photos WHERE tip_id = ?", (tip_id,)
     ) as cursor:
-        return tuple([row[0] async for row in cursor])
+        row = await cursor.fetchone()
+    first = int(row[0]) if row else 0
+    await conn.executemany(
+        "INSERT INTO tip_photos (tip_id, position, data, event_id) VALUES (?, ?, ?, ?)",
+        [(tip_id, first + n, data, event_id) for n, data in enumerate(photos)],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPhoto:
+    position: int
+    data: bytes | None  # None once purged, or for a photo stored before re-encoding existed
+    file_id: str | None  # the bot's own upload of `data`, once made
+
+
+async def photos(
+    conn: aiosqlite.Connection, tip_id: int, event_id: int | None = None
+) -> list[StoredPhoto]:
+    """The tip's own photos (event_id None), or those of one answer."""
+    async with conn.execute(
+        "SELECT position, data, file_id FROM tip_photos WHERE tip_id = ?"
+        " AND event_id IS ? ORDER BY position",
+        (tip_id, event_id),
+    ) as cursor:
+        return [StoredPhoto(row[0], row[1], row[2]) async for row in cursor]
+
+
+async def remember_upload(
+    conn: aiosqlite.Connection, tip_id: int, position: int, file_id: str
+) -> None:
+    await conn.execute(
+        "UPDATE tip_photos SET file_id = ? WHERE tip_id = ? AND position = ?",
+        (file_id, tip_id, position),
+    )
+
+
+async def _parts(conn: aiosqlite.Connection, tip_id: int) -> _Parts:
+    async with conn.execute(
+        "SELECT url, place_key, source FROM tip_links WHERE tip_id = ? ORDER BY position",
+        (tip_id,),
+    ) as cursor:
+        links = tuple([Link(r[0], r[1], LinkSource(r[2])) async for r in cursor])
+    async with conn.execute(
+        "SELECT kind, title, ref_id FROM tip_origins WHERE tip_id = ? ORDER BY position",
+        (tip_id,),
+    ) as cursor:
+        origins = tuple([Origin(OriginKind(r[0]), r[1], r[2]) async for r in cursor])
+    async with conn.execute(
+        "SELECT COUNT(*) FROM tip_photos WHERE tip_id = ? AND event_id IS NULL", (tip_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return _Parts(links, origins, int(row[0]) if row else 0)
 
 
 async def get(conn: aiosqlite.Connection, tip_id: int) -> Tip | None:
     async with conn.execute(f"SELECT {TIP_COLUMNS} FROM tips WHERE id = ?", (tip_id,)) as cursor:  # noqa: S608 - constant column list
         row = await cursor.fetchone()
-    return None if row is None else _tip(row, await _photos(conn, tip_id))
+    return None if row is None else _tip(row, await _parts(conn, tip_id))
 
 
 async def get_by_receipt(conn: aiosqlite.Connection, receipt_hash: str) -> Tip | None:
@@ -97,14 +178,24 @@ async def get_by_receipt(conn: aiosqlite.Connection, receipt_hash: str) -> Tip |
         (receipt_hash,),
     ) as cursor:
         row = await cursor.fetchone()
-    return None if row is None else _tip(row, ())
+    return None if row is None else _tip(row, _Parts())
 
 
-async def place_group(conn: aiosqlite.Connection, place_key: str) -> PlaceGroup | None:
-    async with conn.execute(
-        "SELECT COUNT(*), MIN(created_at), MAX(created_at), MIN(id) FROM tips WHERE place_key = ?",
-        (place_key,),
-    ) as cursor:
+# Tips that share a place with a tip (itself included): any of its links' keys.
+_JOIN_SAME_PLACE = " FROM tip_links mine JOIN tip_links other ON other.place_key = mine.place_key"
+# How many tips share a place with `t`, for each row of a query over `tips t`.
+GROUP_SIZE = (
+    "(SELECT COUNT(DISTINCT other.tip_id)" + _JOIN_SAME_PLACE + " WHERE mine.tip_id = t.id)"
+)
+PLACE_GROUP = (
+    "SELECT COUNT(*), MIN(created_at), MAX(created_at), MIN(id) FROM tips WHERE id IN"  # noqa: S608
+    " (SELECT DISTINCT other.tip_id" + _JOIN_SAME_PLACE + " WHERE mine.tip_id = ?)"
+)
+
+
+async def place_group(conn: aiosqlite.Connection, tip_id: int) -> PlaceGroup | None:
+    """All tips that share a link with this one; None when it has no link."""
+    async with conn.execute(PLACE_GROUP, (tip_id,)) as cursor:
         row = await cursor.fetchone()
     if row is None or not row[0]:
         return None
@@ -112,6 +203,48 @@ async def place_group(conn: aiosqlite.Connection, place_key: str) -> PlaceGroup 
     assert first is not None
     assert last is not None
     return PlaceGroup(size=row[0], first_reported=first, last_reported=last, first_tip_id=row[3])
+
+
+async def add_event(
+    conn: aiosqlite.Connection,
+    tip_id: int,
+    kind: EventKind,
+    today: dt.date,
+    *,
+    status: TipStatus | None = None,
+    text: str | None = None,
+    question_id: int | None = None,
+) -> int:
+    cursor = await conn.execute(
+        "INSERT INTO tip_events (tip_id, kind, status, text, question_id, created_on)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (tip_id, kind.value, status, text, question_id, today.isoformat()),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def events(conn: aiosqlite.Connection, tip_id: int) -> list[TipEvent]:
+    """The tip's history, oldest first."""
+    async with conn.execute(
+        "SELECT e.id, e.kind, e.status, e.text, e.question_id, e.created_on,"
+        " (SELECT COUNT(*) FROM tip_photos p WHERE p.event_id = e.id)"
+        " FROM tip_events e WHERE e.tip_id = ? ORDER BY e.id",
+        (tip_id,),
+    ) as cursor:
+        return [
+            TipEvent(
+                id=r[0],
+                tip_id=tip_id,
+                kind=EventKind(r[1]),
+                status=TipStatus(r[2]) if r[2] else None,
+                text=r[3],
+                question_id=r[4],
+                created_on=dt.date.fromisoformat(r[5]),
+                photo_count=r[6],
+            )
+            async for r in cursor
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +262,10 @@ _QUEUE_WHERE = (
 )
 QUEUE_COUNT = "SELECT COUNT(*) FROM tips t" + _QUEUE_WHERE  # noqa: S608 - constants only
 QUEUE_PAGE = (
-    "SELECT t.id, t.category, t.status, t.region, t.place_key, t.created_at,"  # noqa: S608
-    " (SELECT COUNT(*) FROM tips g WHERE g.place_key = t.place_key) AS group_size"
-    " FROM tips t" + _QUEUE_WHERE + " ORDER BY t.status IN ('new', 'in_review', 'confirmed') DESC,"
-    " t.id DESC LIMIT :limit OFFSET :offset"
+    "SELECT t.id, t.category, t.status, t.region, t.created_at,"  # noqa: S608 - constants only
+    " (SELECT url FROM tip_links l WHERE l.tip_id = t.id ORDER BY position LIMIT 1) AS place,"
+    " " + GROUP_SIZE + " AS group_size FROM tips t" + _QUEUE_WHERE + " ORDER BY"
+    " t.status IN ('new', 'in_review', 'confirmed') DESC, t.id DESC LIMIT :limit OFFSET :offset"
 )
 
 
@@ -142,7 +275,7 @@ class QueueRow:
     category: TipCategory
     status: TipStatus
     region: str | None
-    place_key: str | None
+    place: str | None  # the first link
     group_size: int
     created_at: dt.datetime
 
@@ -168,8 +301,8 @@ async def queue(
                 category=TipCategory(r["category"]),
                 status=TipStatus(r["status"]),
                 region=r["region"],
-                place_key=r["place_key"],
-                group_size=r["group_size"] if r["place_key"] else 1,
+                place=r["place"],
+                group_size=max(r["group_size"], 1),
                 created_at=dt.datetime.fromisoformat(r["created_at"]),
             )
             async for r in cursor
@@ -197,10 +330,6 @@ async def mark_acted_on(conn: aiosqlite.Connection, tip_id: int, now: dt.datetim
         "UPDATE tips SET first_action_at = COALESCE(first_action_at, ?) WHERE id = ?",
         (stamp(now), tip_id),
     )
-
-
-async def set_public_reply(conn: aiosqlite.Connection, tip_id: int, text: str) -> None:
-    await conn.execute("UPDATE tips SET public_reply = ? WHERE id = ?", (text, tip_id))
 
 
 async def add_note(
@@ -232,9 +361,19 @@ class ExportRow:
     created_at: str
     category: str
     region: str | None
-    place_key: str | None
+    links: str  # every link, separated by spaces
     group_size: int
     status: str
+
+
+EXPORT_ROWS = (
+    "SELECT t.id, t.created_at, t.category, t.region, t.status,"  # noqa: S608 - constants only
+    " (SELECT GROUP_CONCAT(url, ' ') FROM (SELECT url FROM tip_links l"
+    "  WHERE l.tip_id = t.id ORDER BY position)) AS links,"
+    " " + GROUP_SIZE + " AS group_size"
+    " FROM tips t WHERE t.created_at >= ? AND t.created_at < ?"
+    " AND (? IS NULL OR t.status = ?) AND (? IS NULL OR t.region = ?) ORDER BY t.id"
+)
 
 
 async def export_rows(
@@ -245,10 +384,7 @@ async def export_rows(
     region: str | None,
 ) -> list[ExportRow]:
     async with conn.execute(
-        "SELECT t.id, t.created_at, t.category, t.region, t.place_key, t.status,"
-        " (SELECT COUNT(*) FROM tips g WHERE g.place_key = t.place_key) AS group_size"
-        " FROM tips t WHERE t.created_at >= ? AND t.created_at < ?"
-        " AND (? IS NULL OR t.status = ?) AND (? IS NULL OR t.region = ?) ORDER BY t.id",
+        EXPORT_ROWS,
         (stamp(since), stamp(until), status, status, region, region),
     ) as cursor:
         return [
@@ -257,8 +393,8 @@ async def export_rows(
                 created_at=r["created_at"],
                 category=r["category"],
                 region=r["region"],
-                place_key=r["place_key"],
-                group_size=r["group_size"] if r["place_key"] else 1,
+                links=r["links"] or "",
+                group_size=max(r["group_size"], 1),
                 status=r["status"],
             )
             async for r in cursor
@@ -270,7 +406,7 @@ async def purge_closed_before(conn: aiosqlite.Connection, cutoff: dt.datetime) -
     count (category, region, status, dates, the normalised place)."""
     cursor = await conn.execute(
         "UPDATE tips SET description = NULL, address = NULL, latitude = NULL, longitude = NULL,"
-        " place_label = NULL, purged = 1"
+        " purged = 1"
         " WHERE purged = 0 AND closed_at IS NOT NULL AND closed_at < ?",
         (stamp(cutoff),),
     )
@@ -279,5 +415,12 @@ async def purge_closed_before(conn: aiosqlite.Connection, cutoff: dt.datetime) -
     )
     await conn.execute(
         "UPDATE tip_notes SET text = '' WHERE tip_id IN (SELECT id FROM tips WHERE purged = 1)"
+    )
+    await conn.execute(
+        "DELETE FROM tip_origins WHERE tip_id IN (SELECT id FROM tips WHERE purged = 1)"
+    )
+    await conn.execute(
+        "UPDATE tip_events SET text = NULL WHERE text IS NOT NULL"
+        " AND tip_id IN (SELECT id FROM tips WHERE purged = 1)"
     )
     return cursor.rowcount

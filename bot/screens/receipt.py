@@ -23,7 +23,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.handlers.common import show
+from bot.screens.common import show
 from bot.services.drafts import DraftStore
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ async def show_receipt(
             await state.clear()
             raise
         else:
-            drafts.discard(chat_id)
+            drafts.mark_sent(chat_id)
             await state.clear()
             return True
         if attempt < ATTEMPTS:

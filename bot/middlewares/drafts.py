@@ -1,0 +1,58 @@
+"""Hands each report-form handler the chat's draft as `draft`, or says that the draft is gone
+and stops there, so that no handler repeats it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.utils.i18n import gettext as _
+
+from bot.screens.common import show
+from bot.screens.receipt import show_receipt
+from bot.services.drafts import DraftStore
+
+
+class DraftMiddleware(BaseMiddleware):
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        assert isinstance(event, Message | CallbackQuery)
+        drafts: DraftStore = data["drafts"]
+        state: FSMContext = data["state"]
+        chat_id = event.from_user.id if event.from_user else 0
+        draft = drafts.get(chat_id)
+        if draft is None:
+            await state.clear()
+            await show(
+                event,
+                _(
+                    "This report draft no longer exists: drafts are deleted after 30 minutes "
+                    "without activity. Start again with /report."
+                ),
+            )
+            return None
+        if draft.receipt is not None:
+            # The tip is stored; its receipt never reached the reporter: show it now.
+            await show_receipt(event, draft.receipt, drafts, state)
+            return None
+        if draft.sending:
+            await event.answer(_("Your report is being sent."))
+            return None
+        if draft.sent:
+            await show(
+                event,
+                _(
+                    "This report was already sent. To see what happened with it, send "
+                    "/status and your receipt code; to write a new one, /report."
+                ),
+            )
+            return None
+        data["draft"] = draft
+        return await handler(event, data)
