@@ -46,6 +46,7 @@ from bot.services.follow_ups import FollowUpAccess
 from bot.services.learning import LearningService
 from bot.services.limits import DailyQuota, SlidingLimit
 from bot.services.pacing import RateLimiter
+from bot.services.privacy import PrivacyService
 from bot.services.roles import RoleService
 from bot.services.stats import StatsService
 from bot.services.tips import TipService
@@ -83,6 +84,7 @@ class Services:
     campaigns: CampaignService
     audit: AuditService
     stats: StatsService
+    privacy: PrivacyService
 
     def as_kwargs(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -99,20 +101,27 @@ def build_services(settings: Settings, db: Database, library: Library) -> Servic
 
     broadcasts = BroadcastService(db, now)
     grace = dt.timedelta(hours=settings.campaign_grace_hours)
+    users = UserService(db, today, library.region_codes)
+    drafts, follow_ups = DraftStore(), FollowUpAccess()
+    # In memory only, and forgotten at a restart: a quota that survived one would need its
+    # key (the chat) on disk, and with it a database holder would learn who reported today.
+    quota = DailyQuota(settings.tips_per_day, today)
+    # Receipt guesses per chat: a code has 80 random bits; this only stops pestering.
+    receipt_guesses = SlidingLimit(RECEIPT_GUESSES_PER_HOUR, 3600)
     return Services(
-        users=UserService(db, today, library.region_codes),
+        users=users,
         learning=LearningService(db, library, today),
         tips=TipService(db, now),
         roles=RoleService(db, settings.admin_ids, now),
-        drafts=DraftStore(),
-        follow_ups=FollowUpAccess(),
-        quota=DailyQuota(settings.tips_per_day, today),
-        # Receipt guesses per chat: a code has 80 random bits; this only stops pestering.
-        receipt_guesses=SlidingLimit(RECEIPT_GUESSES_PER_HOUR, 3600),
+        drafts=drafts,
+        follow_ups=follow_ups,
+        quota=quota,
+        receipt_guesses=receipt_guesses,
         broadcasts=broadcasts,
         campaigns=CampaignService(library, db, broadcasts, tz, now, grace),
         audit=AuditService(db),
         stats=StatsService(db, today, tz),
+        privacy=PrivacyService(users, drafts, follow_ups, quota, receipt_guesses),
     )
 
 
@@ -195,6 +204,9 @@ class Application:
     async def _on_startup(self, **_: Any) -> None:
         await register_commands(self.bot, self.i18n, self.settings)
         await self.broadcaster.recover()
+        owed = await self.notifier.recover()
+        if owed:
+            logger.info("Posting %d tip notice(s) a stop left owed, after a random delay", owed)
         await self.services.campaigns.catch_up()
         self.scheduler.start()
         self._delivery = asyncio.create_task(self.broadcaster.run(), name="broadcast-delivery")

@@ -1,32 +1,47 @@
-"""Tells the moderators' chat about new tips and new answers, never at the moment the
-reporter acts.
+"""Tells the moderators about new tips and answers, and opens a tip's details for one staff
+member at a time.
 
-Telegram stamps every message to the second, so a card posted the instant Send is pressed
-would date the reporter's action for everyone in the moderators' chat. Each notice waits a
-random delay (TIP_CARD_DELAY_SECONDS). The tip itself is stored at once; a notice still
-waiting when the process stops is posted after the next start (see `recover`).
-
-Photos are uploaded from the bytes the bot re-encoded, never by the reporter's file_id.
+- Never at the moment the reporter acts: Telegram stamps every message to the second, so a
+  card posted the instant Send is pressed would date the reporter's action for everyone in
+  the moderators' chat. Each notice waits a random delay (TIP_CARD_DELAY_SECONDS). The tip is
+  stored at once with a flag that a notice is owed; `recover` posts what a stop left owed.
+- The shared moderators' chat sees what all its members may see: category, region, how often
+  the place was reported, status. The text, links, photos and the exact location are sent to a
+  staff member's private chat when they press Details, after a role check (the handler's).
+  When the chat is a forum, each region's cards go to a topic of their own.
+- Photos are uploaded from the bytes the bot re-encoded, never by the reporter's file_id.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
-from bot.screens.tip_card import answer_notice, card_keyboard, card_text
+from bot.domain import Language
+from bot.screens.tip_card import (
+    answer_notice,
+    answer_summary,
+    card_keyboard,
+    card_text,
+    summary_keyboard,
+    summary_text,
+)
 from bot.services.content import Library
-from bot.services.tips import TipService
+from bot.services.tips import TipService, TipView
 
 logger = logging.getLogger(__name__)
+
+NO_REGION_TOPIC = "-"
 
 
 class TipNotifier:
@@ -46,16 +61,28 @@ class TipNotifier:
         self._i18n = i18n
         self._rng = rng or random.SystemRandom()
         self._pending: set[asyncio.Task[None]] = set()
+        self._is_forum: bool | None = None
 
     @property
     def chat_id(self) -> int | None:
         return self._settings.moderator_chat_id
 
+    # -- notices, after a random delay ---------------------------------------------------
+
     def tip_received(self, tip_id: int) -> None:
-        self._later(lambda: self.post_tip(tip_id), f"tip {tip_id}")
+        self._later(lambda: self.post_tip(tip_id), "a tip")
 
     def answer_received(self, tip_id: int, answer_id: int) -> None:
-        self._later(lambda: self.post_answer(tip_id, answer_id), f"answer on tip {tip_id}")
+        self._later(lambda: self.post_answer(tip_id, answer_id), "an answer")
+
+    async def recover(self) -> int:
+        """Schedule the notices a stop left owed (each with a fresh random delay)."""
+        pending = await self._tips.pending_notices()
+        for tip_id in pending.tips:
+            self.tip_received(tip_id)
+        for tip_id, answer_id in pending.answers:
+            self.answer_received(tip_id, answer_id)
+        return len(pending.tips) + len(pending.answers)
 
     def _later(self, post: Callable[[], Awaitable[None]], what: str) -> None:
         if self.chat_id is None:
@@ -67,8 +94,8 @@ class TipNotifier:
             await asyncio.sleep(delay)
             try:
                 await post()
-            except Exception:  # never lose a tip over a failed notice: it waits in /tips
-                logger.exception("Could not post the %s to the moderators' chat", what)
+            except Exception:  # never lose a tip over a failed notice: it stays owed
+                logger.exception("Could not post %s to the moderators' chat", what)
 
         task = asyncio.create_task(run(), name=f"notice: {what}")
         self._pending.add(task)
@@ -81,45 +108,103 @@ class TipNotifier:
         await asyncio.gather(*self._pending, return_exceptions=True)
 
     async def post_tip(self, tip_id: int) -> None:
-        """The tip's photos, location and card, in the moderators' language."""
+        """The summary card in the shared chat (in its region's topic, in a forum)."""
         assert self.chat_id is not None
-        with self._i18n.context(), self._i18n.use_locale(self._settings.moderator_language):
+        with self._moderators_language():
             view = await self._tips.view(tip_id)
-            for photo in await self._tips.photos(tip_id):
-                caption = _("Tip #{id}, photo {number} of {count}").format(
-                    id=tip_id, number=photo.position + 1, count=view.tip.photo_count
-                )
-                await self._send_photo(tip_id, photo.position, photo.file_id, photo.data, caption)
-            tip = view.tip
-            if tip.latitude is not None and tip.longitude is not None:
-                await self._bot.send_location(
-                    self.chat_id, latitude=tip.latitude, longitude=tip.longitude
-                )
-            language = self._settings.moderator_language
-            text = card_text(view, self._library, language, self._settings.tz)
-            await self._bot.send_message(self.chat_id, text, reply_markup=card_keyboard(view))
+            text = summary_text(view, self._library, self._settings.moderator_language)
+            thread = await self._thread(view.tip.region)
+            await self._bot.send_message(
+                self.chat_id, text, reply_markup=summary_keyboard(view), message_thread_id=thread
+            )
+        await self._tips.notice_posted(tip_id)
 
     async def post_answer(self, tip_id: int, answer_id: int) -> None:
         assert self.chat_id is not None
-        with self._i18n.context(), self._i18n.use_locale(self._settings.moderator_language):
+        with self._moderators_language():
             view = await self._tips.view(tip_id)
-            answer = next(e for e in view.events if e.id == answer_id)
-            await self._bot.send_message(self.chat_id, answer_notice(view, answer))
-            for photo in await self._tips.photos(tip_id, answer_id):
-                caption = _("Tip #{id}: the reporter's photo").format(id=tip_id)
-                await self._send_photo(tip_id, photo.position, photo.file_id, photo.data, caption)
+            text = answer_summary(view)
+            thread = await self._thread(view.tip.region)
+            await self._bot.send_message(
+                self.chat_id, text, reply_markup=summary_keyboard(view), message_thread_id=thread
+            )
+        await self._tips.notice_posted(tip_id, answer_id)
+
+    # -- details, in one staff member's private chat ---------------------------------------
+
+    async def send_details(
+        self, chat_id: int, view: TipView, language: Language, *, volunteer: bool
+    ) -> None:
+        """Photos, the exact location, the full card and its answers, to one person."""
+        tip = view.tip
+        for photo in await self._tips.photos(tip.id):
+            caption = _("Tip #{id}, photo {number} of {count}").format(
+                id=tip.id, number=photo.position + 1, count=tip.photo_count
+            )
+            await self._send_photo(
+                chat_id, tip.id, photo.position, photo.file_id, photo.data, caption
+            )
+        if tip.latitude is not None and tip.longitude is not None:
+            await self._bot.send_location(chat_id, latitude=tip.latitude, longitude=tip.longitude)
+        text = card_text(view, self._library, language, self._settings.tz)
+        keyboard = card_keyboard(view, volunteer=volunteer)
+        await self._bot.send_message(chat_id, text, reply_markup=keyboard)
+        for answer in view.answers:
+            await self._bot.send_message(chat_id, answer_notice(view, answer))
+            if answer.photo_count:
+                for photo in await self._tips.photos(tip.id, answer.id):
+                    caption = _("Tip #{id}: the reporter's photo").format(id=tip.id)
+                    await self._send_photo(
+                        chat_id, tip.id, photo.position, photo.file_id, photo.data, caption
+                    )
 
     async def _send_photo(
-        self, tip_id: int, position: int, file_id: str | None, data: bytes | None, caption: str
+        self,
+        chat_id: int,
+        tip_id: int,
+        position: int,
+        file_id: str | None,
+        data: bytes | None,
+        caption: str,
     ) -> None:
-        assert self.chat_id is not None
-        if data is None and file_id is None:
-            return
         if file_id is not None:
-            await self._bot.send_photo(self.chat_id, file_id, caption=caption)
+            await self._bot.send_photo(chat_id, file_id, caption=caption)
             return
-        assert data is not None
+        if data is None:
+            return  # purged after the retention period
         upload = BufferedInputFile(data, filename=f"tip-{tip_id}-{position + 1}.jpg")
-        sent = await self._bot.send_photo(self.chat_id, upload, caption=caption)
+        sent = await self._bot.send_photo(chat_id, upload, caption=caption)
         if sent.photo:
+            # The bot's own upload: sent again by this id, never by the reporter's.
             await self._tips.remember_upload(tip_id, position, sent.photo[-1].file_id)
+
+    # -- the shared chat's topics -----------------------------------------------------------
+
+    async def _thread(self, region: str | None) -> int | None:
+        """The forum topic of the region's cards (made on first use), or None."""
+        assert self.chat_id is not None
+        if self._is_forum is None:
+            chat = await self._bot.get_chat(self.chat_id)
+            self._is_forum = bool(chat.is_forum)
+        if not self._is_forum:
+            return None
+        key = region or NO_REGION_TOPIC
+        thread = await self._tips.topic(key)
+        if thread is not None:
+            return thread
+        name = self._library.region_name(region, self._settings.moderator_language) or _(
+            "Tips without a region"
+        )
+        try:
+            topic = await self._bot.create_forum_topic(self.chat_id, name=name[:128])
+        except TelegramAPIError as exc:  # no right to manage topics: the general topic
+            logger.warning("Could not create a forum topic: %s", type(exc).__name__)
+            return None
+        await self._tips.set_topic(key, topic.message_thread_id)
+        return topic.message_thread_id
+
+    @contextlib.contextmanager
+    def _moderators_language(self) -> Iterator[None]:
+        """The moderators' language for what is composed here, outside any update."""
+        with self._i18n.context(), self._i18n.use_locale(self._settings.moderator_language):
+            yield

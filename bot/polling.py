@@ -30,7 +30,6 @@ import logging
 import signal
 import time
 from collections.abc import Callable
-
 from typing import Any
 
 from aiogram import Bot, Dispatcher

@@ -26,9 +26,9 @@ async def sweep_drafts(drafts: DraftStore, follow_ups: FollowUpAccess) -> None:
 
 
 async def purge_old_tips(tips: TipService, retention_days: int) -> None:
-    purged = await tips.purge_closed(retention_days)
+    purged = await tips.purge_unchanged(retention_days)
     if purged:
-        logger.info("Purged the text and photos of %d closed tip(s)", purged)
+        logger.info("Retention: purged the text and photos of %d tip(s)", purged)
 
 
 def create_scheduler(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -24,11 +25,15 @@ def backup(source: Path, target: Path) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    # Readable by its owner only, from the first byte written (DESIGN.md, deleted means
+    # unreadable: a backup is as sensitive as the database).
+    os.close(os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600))
     with (
         closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
         closing(sqlite3.connect(partial)) as dst,
     ):
         src.execute("PRAGMA busy_timeout=5000")
+        dst.execute("PRAGMA secure_delete=ON")
         src.backup(dst, pages=1024)
         # A standalone file: no -wal beside it is needed to restore it.
         dst.execute("PRAGMA journal_mode=DELETE")

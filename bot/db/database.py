@@ -8,6 +8,7 @@ around their SQL, never across a call to Telegram.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,13 +23,31 @@ PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=5000",
     "PRAGMA synchronous=NORMAL",
+    # Deleted means unreadable (DESIGN.md): freed pages and cells are overwritten with zeros,
+    # and a checkpointed WAL is cut back instead of keeping old pages around.
+    "PRAGMA secure_delete=ON",
+    f"PRAGMA journal_size_limit={4 * 1024 * 1024}",
 )
+# The database, its -wal and -shm (SQLite gives them the database's mode) and backups are
+# readable by their owner only.
+PRIVATE_FILE_MODE = 0o600
+
+
+def create_private(path: Path) -> None:
+    """Create the file readable by its owner only, or narrow an existing one to that."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE_MODE))
+    path.chmod(PRIVATE_FILE_MODE)
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.chmod(PRIVATE_FILE_MODE)
 
 
 async def connect(path: Path) -> aiosqlite.Connection:
     """Open a connection in autocommit mode (we issue BEGIN ourselves) with our pragmas set."""
     if str(path) != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(path)
     conn = await aiosqlite.connect(path, isolation_level=None)
     conn.row_factory = aiosqlite.Row
     for pragma in PRAGMAS:
@@ -68,6 +87,14 @@ class Database:
             raise RuntimeError("database is not open")
         async with self._lock:
             return await migrations.migrate(self._conn, self.migrations_dir)
+
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database and truncate it to nothing: after a purge or
+        /forget, so that deleted rows live on in no file."""
+        if self._conn is None:
+            raise RuntimeError("database is not open")
+        async with self._lock:
+            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @property
     def is_open(self) -> bool:

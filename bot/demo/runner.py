@@ -44,6 +44,9 @@ def demo_settings(base_url: str, database_path: Path, **overrides: object) -> Se
         "database_path": database_path,
         "admin_ids": owner_ids(),
         "moderator_chat_id": MODERATORS_CHAT_ID,
+        # A new tip's card waits a random delay (TIP_CARD_DELAY_SECONDS); seconds, not
+        # minutes, so that someone trying the demo sees it arrive.
+        "tip_card_delay_seconds": "1-3",
     }
     values.update(overrides)
     return load_settings(**values)

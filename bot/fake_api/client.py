@@ -89,6 +89,11 @@ class FakeGroup(_ChatView):
         return await user.in_group(self).send(text, **wait)
 
     @property
+    def topics(self) -> dict[int, str]:
+        """A forum's topics: message_thread_id -> name."""
+        return dict(self._chat.topics)
+
+    @property
     def title(self) -> str:
         """The group's title."""
         return self._chat.title or ""
@@ -508,19 +513,29 @@ class FakeUser(_ChatView):
             raise AssertionError(f"expected no reply in chat {self.chat_id}, got {reply!r}")
         return reply
 
-    async def _callback(self, stored: StoredMessage, data: str, wait: Wait) -> Reply:
+    async def click_many(self, button_text: str, times: int, **wait: Unpack[Wait]) -> Reply:
+        """Press an inline button `times` times at once (an impatient thumb, two devices):
+        every press is a callback query delivered together."""
+        stored, button = self._find_inline_button(button_text)
+        data = str(button["callback_data"])
+        updates = [("callback_query", self._callback_payload(stored, data)) for _ in range(times)]
+        return await self._act(updates, wait)
+
+    def _callback_payload(self, stored: StoredMessage, data: str) -> JSON:
         query_id = new_callback_query_id()
         self._fake.store.callback_queries[query_id] = CallbackQueryRecord(
             query_id, self.chat_id, stored.message_id, self.id, data
         )
-        payload = {
+        return {
             "id": query_id,
             "from": self.user,
             "message": copy.deepcopy(stored.data),
             "chat_instance": str(abs(self.chat_id) * 7_919 + 1_000_000_007),
             "data": data,
         }
-        return await self._act([("callback_query", payload)], wait)
+
+    async def _callback(self, stored: StoredMessage, data: str, wait: Wait) -> Reply:
+        return await self._act([("callback_query", self._callback_payload(stored, data))], wait)
 
     def _own_message(self, message: int | ChatMessage) -> StoredMessage:
         message_id = message if isinstance(message, int) else message.message_id

@@ -293,11 +293,15 @@ class FakeTelegram:
         *,
         chat_type: str = "supergroup",
         username: str | None = None,
+        is_forum: bool = False,
     ) -> FakeGroup:
-        """A group chat the bot is a member of; users post there via ``user.in_group``."""
+        """A group chat the bot is a member of; users post there via ``user.in_group``.
+        A forum has topics (``createForumTopic``, ``message_thread_id``)."""
         if chat_id is None:
             chat_id = -1_001_000_000_000 - next(self._group_ids)
-        chat = self.store.add_chat(Chat(chat_id, chat_type, title=title, username=username))
+        chat = self.store.add_chat(
+            Chat(chat_id, chat_type, title=title, username=username, is_forum=is_forum)
+        )
         return FakeGroup(self, chat)
 
     def push_update(self, kind: str, payload: JSON) -> int:

@@ -56,13 +56,15 @@ class Chat:
     blocked: bool = False  # private: the user blocked the bot
     started: bool = True  # private: the user ever wrote to the bot
     bot_is_member: bool = True  # groups: the bot did not leave
+    is_forum: bool = False  # supergroups with topics
+    topics: dict[int, str] = field(default_factory=dict)  # message_thread_id -> name
     messages: dict[int, StoredMessage] = field(default_factory=dict)
     next_message_id: int = 1
 
     def json(self) -> JSON:
         """The ``Chat`` object inside messages."""
         result: JSON = {"id": self.id, "type": self.type}
-        for key in ("title", "username", "first_name", "last_name"):
+        for key in ("title", "username", "first_name", "last_name", "is_forum"):
             value = getattr(self, key)
             if value:
                 result[key] = value

@@ -36,6 +36,7 @@ from bot.handlers import (
     report,
     report_input,
     settings,
+    shared_chat,
     stats,
     tip_queue,
 )
@@ -77,6 +78,10 @@ def _staff_router(moderator_chat_id: int | None) -> Router:
     outer = Router(name="staff-and-moderators")
     outer.message.filter(where, IsStaff())
     outer.callback_query.filter(where, IsStaff())
+    if moderator_chat_id is not None:
+        shared = shared_chat.create_router()
+        shared.message.filter(InChat(chat_id=moderator_chat_id))
+        outer.include_router(shared)
     outer.include_routers(staff, moderators)
     return outer
 

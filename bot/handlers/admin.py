@@ -4,12 +4,14 @@ links or by user id, list it and remove people. Roles are checked again on every
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Language, parse_enum
+from bot.filters import InChat
 from bot.handlers.audit import show_audit
 from bot.handlers.broadcast_control import show_broadcasts
 from bot.handlers.campaigns import show_campaigns
@@ -22,6 +24,7 @@ from bot.keyboards.callbacks import (
     AdminAction,
     AdminOpen,
     InviteRegion,
+    InviteRevoke,
     StaffRemove,
     TipQueue,
 )
@@ -97,6 +100,10 @@ def admin_text(member: StaffMember, library: Library, language: Language) -> str
     if member.is_owner:
         lines += [
             _("/addstaff ID moderator|volunteer [REGION]: add someone by user id"),
+            _(
+                "/invite moderator|volunteer [REGION|all] [USER_ID]: an invite link, "
+                "for one account if an id is given"
+            ),
             _("/audit [ID]: the audit trail, optionally of one person"),
         ]
     return "\n".join(lines)
@@ -126,6 +133,22 @@ async def show_team(
                 text=_("❌ Remove {id}").format(id=person.user_id),
                 callback_data=StaffRemove(user=person.user_id),
             )
+    owner_id = target.from_user.id if target.from_user else 0
+    invites = await roles.open_invites(owner_id)
+    if invites:
+        lines += ["", _("<b>Open invites</b>")]
+    for invite in invites:
+        who = describe_member(
+            StaffMember(0, StaffRole(invite.role), invite.region), library, language
+        )
+        bound = (
+            _(", only for {id}").format(id=invite.for_user) if invite.for_user is not None else ""
+        )
+        lines.append(_("#{id}: {who}{bound}").format(id=invite.id, who=who, bound=bound))
+        builder.button(
+            text=_("🚫 Revoke invite #{id}").format(id=invite.id),
+            callback_data=InviteRevoke(invite=invite.id),
+        )
     builder.adjust(2)
     await show(target, "\n".join(lines), builder.as_markup(), alert=alert)
 
@@ -213,17 +236,95 @@ async def make_invite(
         await callback.answer(_("Your role does not allow this."), show_alert=True)
         return
     token = await roles.create_invite(member.user_id, role, code)
+    await show(callback, await invite_text(bot, token, role, code, None, library, i18n))
+
+
+async def invite_text(
+    bot: Bot,
+    token: str,
+    role: StaffRole,
+    region: str | None,
+    for_user: int | None,
+    library: Library,
+    i18n: I18n,
+) -> str:
     me = await bot.me()
     link = f"https://t.me/{me.username}?start={token}"
-    who = describe_member(StaffMember(0, role, code), library, Language(i18n.current_locale))
-    text = "\n\n".join(
-        (
-            _("Invite link for a {who}:").format(who=who),
-            f"<code>{link}</code>",
-            _("It works once and expires in 24 hours. Send it privately to the person."),
+    who = describe_member(StaffMember(0, role, region), library, Language(i18n.current_locale))
+    lines = [_("Invite link for a {who}:").format(who=who), f"<code>{link}</code>"]
+    if for_user is not None:
+        lines.append(_("Only the account {id} can use it.").format(id=for_user))
+    lines.append(
+        _(
+            "It works once and expires in 24 hours. Send it privately to the person; "
+            "you can revoke it under 👥 Team."
         )
     )
-    await show(callback, text)
+    return "\n\n".join(lines)
+
+
+async def invite_command(
+    message: Message,
+    command: CommandObject,
+    member: StaffMember,
+    roles: RoleService,
+    library: Library,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    """/invite moderator|volunteer [REGION|all] [USER_ID]: an invite, bound to one account
+    if an id is given."""
+    words = (command.args or "").split()
+    role = parse_enum(StaffRole, words[0]) if words else None
+    region = words[1] if len(words) >= 2 and words[1] != "all" else None
+    for_user = words[2] if len(words) >= 3 else None
+    if (
+        not 1 <= len(words) <= 3
+        or role is None
+        or role is StaffRole.OWNER
+        or (region is not None and library.region(region) is None)
+        or (for_user is not None and not TELEGRAM_ID.fullmatch(for_user))
+    ):
+        await message.answer(
+            _(
+                "Use: /invite moderator|volunteer [REGION|all] [USER_ID], for example "
+                "/invite volunteer astana 12345"
+            )
+        )
+        return
+    bound = int(for_user) if for_user is not None else None
+    try:
+        token = await roles.create_invite(member.user_id, role, region, bound)
+    except RoleError:
+        await message.answer(_("Only owners can add people to the team."))
+        return
+    await message.answer(await invite_text(bot, token, role, region, bound, library, i18n))
+
+
+async def revoke_invite(
+    callback: CallbackQuery,
+    callback_data: InviteRevoke,
+    member: StaffMember,
+    roles: RoleService,
+    library: Library,
+    language: Language,
+) -> None:
+    try:
+        revoked = await roles.revoke_invite(member.user_id, callback_data.invite)
+    except RoleError:
+        await callback.answer(_("Your role does not allow this."), show_alert=True)
+        return
+    notice = _("Invite revoked.") if revoked else _("This invite is no longer open.")
+    await show_team(callback, roles, library, language, alert=notice)
+
+
+async def invites_in_private_only(target: Message | CallbackQuery) -> None:
+    """An invite shown in a group could be taken by anyone there (DESIGN.md)."""
+    text = _("Invites are made and shown only in your private chat with me.")
+    if isinstance(target, CallbackQuery):
+        await target.answer(text, show_alert=True)
+    else:
+        await target.answer(text)
 
 
 async def remove_staff(
@@ -314,9 +415,19 @@ def create_invite_router() -> Router:
 
 def create_router() -> Router:
     router = Router(name=__name__)
+    in_group = InChat(ChatType.GROUP, ChatType.SUPERGROUP)
+    inviting = AdminOpen.filter(
+        F.action.in_({AdminAction.INVITE_MODERATOR, AdminAction.INVITE_VOLUNTEER, AdminAction.TEAM})
+    )
+    router.callback_query.register(invites_in_private_only, in_group, inviting)
+    router.callback_query.register(invites_in_private_only, in_group, InviteRegion.filter())
+    router.callback_query.register(invites_in_private_only, in_group, InviteRevoke.filter())
+    router.message.register(invites_in_private_only, in_group, Command("invite"))
     router.message.register(admin_command, Command("admin"))
     router.message.register(add_staff_command, Command("addstaff"))
+    router.message.register(invite_command, Command("invite"))
     router.callback_query.register(admin_button, AdminOpen.filter())
     router.callback_query.register(make_invite, InviteRegion.filter())
+    router.callback_query.register(revoke_invite, InviteRevoke.filter())
     router.callback_query.register(remove_staff, StaffRemove.filter())
     return router

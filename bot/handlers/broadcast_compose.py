@@ -35,6 +35,7 @@ from bot.screens.common import show
 from bot.services.broadcasts import BroadcastService
 from bot.services.content import Library
 from bot.services.roles import StaffMember
+from bot.services.stats import format_cell, suppress
 
 CAPTION_LIMIT = 1024
 
@@ -131,6 +132,22 @@ def _content(data: dict[str, Any]) -> BroadcastContent:
         button_kind=ButtonKind(data["button_kind"]) if data.get("button_kind") else None,
         button_target=data.get("button_target"),
     )
+
+
+def audience_text(counts: dict[Language, int], languages: tuple[Language, ...]) -> str:
+    """Audience sizes with the "<5" rule: a breakdown with one small group is left out,
+    since the total minus the others would give it away."""
+    # "<5" is HTML-escaped: the message is sent in HTML parse mode.
+    total = escape(format_cell(suppress(sum(counts.values()))))
+    lines = [_("Audience: {total} subscribers.").format(total=total)]
+    if all(suppress(counts[lang]) is not None for lang in languages):
+        lines += [
+            _("In Kazakh: {count}").format(count=counts[lang])
+            if lang is Language.KK
+            else _("In Russian: {count}").format(count=counts[lang])
+            for lang in languages
+        ]
+    return "\n".join(lines)
 
 
 def _audience(data: dict[str, Any]) -> Audience:
@@ -321,16 +338,7 @@ async def _preview(
             )
             return
     counts = await broadcasts.audience_size(content, audience)
-    lines = [
-        _("👆 This is what subscribers will see."),
-        _("Audience: {total} subscribers.").format(total=sum(counts.values())),
-    ]
-    lines += [
-        _("In Kazakh: {count}").format(count=counts[lang])
-        if lang is Language.KK
-        else _("In Russian: {count}").format(count=counts[lang])
-        for lang in content.languages
-    ]
+    lines = [_("👆 This is what subscribers will see."), audience_text(counts, content.languages)]
     if content.text_kk is None:
         lines.append(_("⚠️ There is no Kazakh text: Kazakh-speaking subscribers will not get it."))
     if content.text_ru is None:

@@ -11,8 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import ForgetMe
 from bot.screens.common import show
-from bot.services.drafts import DraftStore
-from bot.services.users import UserService
+from bot.services.privacy import PrivacyService
 
 
 async def forget_command(message: Message) -> None:
@@ -33,15 +32,13 @@ async def forget_command(message: Message) -> None:
 async def forget_answer(
     callback: CallbackQuery,
     callback_data: ForgetMe,
-    users: UserService,
-    drafts: DraftStore,
+    privacy: PrivacyService,
     state: FSMContext,
 ) -> None:
     if not callback_data.confirmed:
         await show(callback, _("Nothing was deleted."))
         return
-    await users.forget(callback.from_user.id)
-    drafts.discard(callback.from_user.id)
+    await privacy.forget(callback.from_user.id)
     await state.clear()
     await show(callback, _("Done: everything about you is deleted. Send /start to begin again."))
 

@@ -10,6 +10,7 @@ the region when it executes, and lands on the audit trail (in TipService).
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ForceReply, Message
@@ -20,6 +21,7 @@ from bot.domain import EventKind, Language, TipCategory, TipStatus
 from bot.keyboards.callbacks import (
     PreviewAction,
     TipAskInput,
+    TipDetails,
     TipHistory,
     TipInputKind,
     TipOpen,
@@ -27,8 +29,16 @@ from bot.keyboards.callbacks import (
     TipSetStatus,
 )
 from bot.keyboards.moderation import preview_keyboard
+from bot.notifier import TipNotifier
 from bot.screens.common import show
-from bot.screens.tip_card import card_keyboard, card_text, history_text, preview_text
+from bot.screens.tip_card import (
+    card_keyboard,
+    card_text,
+    history_text,
+    preview_text,
+    summary_keyboard,
+    summary_text,
+)
 from bot.services.content import Library
 from bot.services.roles import StaffMember
 from bot.services.tips import TipNotFoundError, TipService, TipView, TransitionError
@@ -62,6 +72,11 @@ async def _view_in_scope(
     return view
 
 
+def in_shared_chat(callback: CallbackQuery, settings: Settings) -> bool:
+    message = callback.message
+    return message is not None and message.chat.id == settings.moderator_chat_id
+
+
 async def show_card(
     target: CallbackQuery,
     view: TipView,
@@ -71,8 +86,49 @@ async def show_card(
     settings: Settings,
     alert: str | None = None,
 ) -> None:
-    keyboard = card_keyboard(view, volunteer=not member.moderates)
-    await show(target, card_text(view, library, language, settings.tz), keyboard, alert=alert)
+    """The full card in a private chat; in the shared chat, only what all its members may
+    see (DESIGN.md)."""
+    if in_shared_chat(target, settings):
+        text, keyboard = summary_text(view, library, language), summary_keyboard(view)
+    else:
+        text = card_text(view, library, language, settings.tz)
+        keyboard = card_keyboard(view, volunteer=not member.moderates)
+    await show(target, text, keyboard, alert=alert)
+
+
+async def details(
+    callback: CallbackQuery,
+    callback_data: TipDetails,
+    member: StaffMember,
+    tips: TipService,
+    notifier: TipNotifier,
+    language: Language,
+) -> None:
+    view = await _view_in_scope(callback, callback_data.tip, member, tips)
+    if view is None:
+        return
+    try:
+        await notifier.send_details(
+            callback.from_user.id, view, language, volunteer=not member.moderates
+        )
+    except TelegramForbiddenError:
+        await callback.answer(
+            _(
+                "Open a private chat with me first (press my name, then Start), "
+                "then press 🔎 again."
+            ),
+            show_alert=True,
+        )
+        return
+    await callback.answer(_("Sent to your private chat with me."))
+
+
+async def private_only(callback: CallbackQuery) -> None:
+    """Notes, replies, questions and the history are written and read in private chats."""
+    await callback.answer(
+        _("Open the tip with 🔎 Details: notes, replies and questions are in your private chat."),
+        show_alert=True,
+    )
 
 
 async def open_tip(
@@ -262,8 +318,17 @@ class ReplyToPrompt(Filter):
         return is_reply_to_prompt(message, await state.get_data())
 
 
+class InSharedChat(Filter):
+    async def __call__(self, callback: CallbackQuery, settings: Settings) -> bool:
+        return in_shared_chat(callback, settings)
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
+    shared = InSharedChat()
+    router.callback_query.register(private_only, shared, TipAskInput.filter())
+    router.callback_query.register(private_only, shared, TipHistory.filter())
+    router.callback_query.register(details, TipDetails.filter())
     router.callback_query.register(open_tip, TipOpen.filter())
     router.callback_query.register(set_status, TipSetStatus.filter())
     router.callback_query.register(history, TipHistory.filter())

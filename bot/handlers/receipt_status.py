@@ -74,7 +74,6 @@ async def start_answer(
         return
     await state.set_state(AnswerForm.text)
     await state.set_data({"question": question.id})
-    await callback.answer()
     await show(
         callback,
         _(

@@ -58,7 +58,10 @@ async def start_report(
         ).format(limit=quota.limit)
         await show(target, text)
         return
-    await ask_next(target, state, drafts.start(chat_id), library, language)
+    first = target.message_id if isinstance(target, Message) else None
+    if isinstance(target, CallbackQuery) and target.message is not None:
+        first = target.message.message_id  # the menu that becomes the form
+    await ask_next(target, state, drafts.start(chat_id, first), library, language)
 
 
 async def choose_category(
@@ -222,7 +225,7 @@ async def send(
         quota.refund(chat_id)
         raise
     receipt = receipt_text(submitted.receipt_code)
-    drafts.hold_receipt(chat_id, receipt)
+    drafts.hold_receipt(chat_id, receipt, draft.first_message_id)
     notifier.tip_received(submitted.tip.id)
     await show_receipt(callback, receipt, drafts, state)
 

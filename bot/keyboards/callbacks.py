@@ -180,6 +180,12 @@ class TipHistory(CallbackData, prefix="mh1"):
     tip: RowId
 
 
+class TipDetails(CallbackData, prefix="md1"):
+    """Send a tip's details to the presser's private chat, after a role check."""
+
+    tip: RowId
+
+
 class TipAskInput(CallbackData, prefix="mi1"):
     tip: RowId
     kind: TipInputKind
@@ -275,6 +281,10 @@ class InviteRegion(CallbackData, prefix="ir1"):
 
     role: str
     code: str
+
+
+class InviteRevoke(CallbackData, prefix="iv1"):
+    invite: RowId
 
 
 class StaffRemove(CallbackData, prefix="sr1"):

@@ -25,13 +25,14 @@ async def show(
     markup: InlineKeyboardMarkup | None = None,
     *,
     alert: str | None = None,
-) -> None:
+) -> int | None:
     """Answer a command with a new message, or a button by editing its message in place and
-    answering the button once (with `alert` as a pop-up, if given)."""
+    answering the button once (with `alert` as a pop-up, if given). Returns the id of the
+    message that shows the screen."""
     if isinstance(target, Message):
-        await target.answer(text, reply_markup=markup)
-        return
+        return (await target.answer(text, reply_markup=markup)).message_id
     message = target.message
+    shown = message.message_id if message is not None else None
     edited = False
     if isinstance(message, Message):
         try:
@@ -45,8 +46,9 @@ async def show(
     if not edited and target.bot is not None:
         # Too old to edit (Telegram gives us no content for it), deleted, or a photo.
         chat_id = message.chat.id if message is not None else target.from_user.id
-        await target.bot.send_message(chat_id, text, reply_markup=markup)
+        shown = (await target.bot.send_message(chat_id, text, reply_markup=markup)).message_id
     await target.answer(alert, show_alert=alert is not None)
+    return shown
 
 
 def menu_text() -> str:

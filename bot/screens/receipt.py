@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 
+from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramNetworkError,
@@ -40,11 +41,13 @@ async def show_receipt(
     """Show the receipt (in place of the form, for a button); forget it once Telegram took
     it, or refused it for good (the chat blocked the bot, for one)."""
     chat_id = target.from_user.id if target.from_user else 0
+    held = drafts.get(chat_id)
+    first = held.first_message_id if held is not None else None
     for attempt in range(1, ATTEMPTS + 1):
         try:
             # Idempotent: if an edit landed but its answer was lost, the retry finds the
             # message already showing the receipt ("not modified"), which counts as shown.
-            await show(target, receipt)
+            shown = await show(target, receipt)
         except TelegramRetryAfter as exc:
             wait = min(float(exc.retry_after), LONGEST_WAIT_SECONDS)
         except (TelegramServerError, TelegramNetworkError):
@@ -56,6 +59,8 @@ async def show_receipt(
         else:
             drafts.mark_sent(chat_id)
             await state.clear()
+            if target.bot is not None and first is not None and shown is not None:
+                await clear_the_form(target.bot, chat_id, first, shown)
             return True
         if attempt < ATTEMPTS:
             await asyncio.sleep(wait)
@@ -70,6 +75,24 @@ async def show_receipt(
                 show_alert=True,
             )
     return False
+
+
+# deleteMessages takes up to 100 ids; a form is a few dozen messages, this bounds a long one.
+DELETE_BATCH = 100
+MOST_DELETED = 300
+
+
+async def clear_the_form(bot: Bot, chat_id: int, first: int, receipt_id: int) -> None:
+    """Delete the form's messages, the reporter's and the bot's, from the chat: everything
+    from the form's first message up to the receipt, which stays. A phone that is looked at
+    by someone else then shows a receipt, not the report (DESIGN.md)."""
+    ids = list(range(max(first, receipt_id - MOST_DELETED), receipt_id))
+    for start in range(0, len(ids), DELETE_BATCH):
+        try:
+            await bot.delete_messages(chat_id, ids[start : start + DELETE_BATCH])
+        except TelegramAPIError as exc:  # too old, or already gone: the receipt matters more
+            logger.warning("Could not clear a sent form: %s", type(exc).__name__)
+            return
 
 
 async def show_held_receipt(

@@ -292,5 +292,9 @@ def receipt_text(code: str) -> str:
                 "Moderators may ask you a question about it. Only /status shows their "
                 "questions: I never write to you first about a report."
             ),
+            _(
+                "I've removed the report's messages from this chat. Telegram can also delete "
+                "this chat's messages for you: tap my name, then ⋯ → Auto-delete."
+            ),
         )
     )

@@ -11,10 +11,18 @@ from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot.domain import TIP_TRANSITIONS, EventKind, Language, TipCategory, TipEvent, TipStatus
 from bot.keyboards.builder import InlineKeyboard
-from bot.keyboards.callbacks import TipAskInput, TipHistory, TipInputKind, TipOpen, TipSetStatus
+from bot.keyboards.callbacks import (
+    TipAskInput,
+    TipDetails,
+    TipHistory,
+    TipInputKind,
+    TipOpen,
+    TipSetStatus,
+)
 from bot.keyboards.labels import category_label, status_for_reporter, status_label
 from bot.screens.report import link_line, origin_label
 from bot.services.content import Library
@@ -71,6 +79,55 @@ def card_text(view: TipView, library: Library, language: Language, tz: dt.tzinfo
         _("Received {date}").format(date=tip.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
     )
     return "\n".join(lines)
+
+
+def summary_text(view: TipView, library: Library, language: Language) -> str:
+    """What every member of the shared moderators' chat may see: no text, link, photo or
+    place, only what the tip is, where, how often, and its status."""
+    tip = view.tip
+    region = library.region_name(tip.region, language) or _("region not given")
+    lines = [
+        _("<b>Tip #{id}</b> · {category} · {region}").format(
+            id=tip.id, category=escape(category_label(tip.category)), region=escape(region)
+        ),
+        _("Status: {status}").format(status=status_label(tip.status)),
+    ]
+    if view.group is not None and view.group.size > 1:
+        lines.append(
+            ngettext(
+                "🔁 The same place was reported {count} time.",
+                "🔁 The same place was reported {count} times.",
+                view.group.size,
+            ).format(count=view.group.size)
+        )
+    lines.append(_("Details open in your private chat with me: press 🔎."))
+    return "\n".join(lines)
+
+
+def answer_summary(view: TipView) -> str:
+    return "\n".join(
+        (
+            _("<b>Tip #{id}</b>: the reporter answered a question.").format(id=view.tip.id),
+            _("Details open in your private chat with me: press 🔎."),
+        )
+    )
+
+
+def summary_keyboard(view: TipView) -> InlineKeyboardMarkup:
+    """Status buttons (a status is no secret in the shared chat) and the way to the details."""
+    builder = InlineKeyboard()
+    for status in next_statuses(view):
+        builder.button(
+            text=status_label(status), callback_data=TipSetStatus(tip=view.tip.id, status=status)
+        )
+    builder.adjust(2)
+    builder.row(
+        InlineKeyboardButton(
+            text=_("🔎 Details"), callback_data=TipDetails(tip=view.tip.id).pack()
+        ),
+        InlineKeyboardButton(text=_("🔄 Refresh"), callback_data=TipOpen(tip=view.tip.id).pack()),
+    )
+    return builder.as_markup()
 
 
 def _follow_up_summary(events: tuple[TipEvent, ...]) -> list[str]:

@@ -76,6 +76,9 @@ class TipDraft:
     # say so. Nothing of the report is left here.
     sent: bool = False
     sending: bool = False  # Send was pressed and the tip is being stored
+    # The form's first message in the chat (the /report command, or the menu it replaced):
+    # after Send, the form's messages from it up to the receipt are deleted from the chat.
+    first_message_id: int | None = None
 
     @property
     def has_place(self) -> bool:
@@ -189,9 +192,9 @@ class DraftStore:
     def __len__(self) -> int:
         return len(self._drafts)
 
-    def start(self, chat_id: int) -> TipDraft:
+    def start(self, chat_id: int, first_message_id: int | None = None) -> TipDraft:
         """A new, empty draft: nothing is copied from the reporter's profile (DESIGN.md)."""
-        draft = TipDraft(touched=self._clock())
+        draft = TipDraft(touched=self._clock(), first_message_id=first_message_id)
         self._drafts[chat_id] = draft
         return draft
 
@@ -207,16 +210,21 @@ class DraftStore:
         draft.touched = now
         return draft
 
-    def hold_receipt(self, chat_id: int, receipt: str) -> None:
-        """The tip was stored: drop what it said, keep only its receipt until it is seen."""
-        self._drafts[chat_id] = TipDraft(touched=self._clock(), receipt=receipt)
+    def hold_receipt(self, chat_id: int, receipt: str, first_message_id: int | None = None) -> None:
+        """The tip was stored: drop what it said, keep only its receipt until it is seen (and
+        where the form began, to clear the chat of it)."""
+        self._drafts[chat_id] = TipDraft(
+            touched=self._clock(), receipt=receipt, first_message_id=first_message_id
+        )
 
     def claim(self, chat_id: int, draft: TipDraft) -> bool:
         """Take `draft` out of the store to send it; False if it is not the chat's draft any
         more (another press of Send took it first)."""
         if self._drafts.get(chat_id) is not draft:
             return False
-        self._drafts[chat_id] = TipDraft(touched=self._clock(), sending=True)
+        self._drafts[chat_id] = TipDraft(
+            touched=self._clock(), sending=True, first_message_id=draft.first_message_id
+        )
         return True
 
     def restore(self, chat_id: int, draft: TipDraft) -> None:

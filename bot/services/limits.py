@@ -34,6 +34,9 @@ class DailyQuota:
         self._roll()
         self._used[key] = self._used.get(key, 0) + 1
 
+    def forget(self, key: int) -> None:
+        self._used.pop(key, None)
+
     def take(self, key: int) -> bool:
         """Check and use in one step: True if the key had a use left (now used)."""
         if self.remaining(key) <= 0:
@@ -77,6 +80,9 @@ class SlidingLimit:
             return False
         attempts.append(now)
         return True
+
+    def forget(self, key: int) -> None:
+        self._attempts.pop(key, None)
 
     def exhausted(self, key: int) -> bool:
         """Whether the key is over its limit now, without counting an attempt."""

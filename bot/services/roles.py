@@ -54,6 +54,10 @@ class RoleError(ValueError):
     """The change is not allowed (e.g. removing an owner)."""
 
 
+class PermissionDeniedError(RoleError):
+    """The actor may not change the team: only owners may."""
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -89,15 +93,30 @@ class RoleService:
         owners = [StaffMember(uid, StaffRole.OWNER, None) for uid in sorted(self._owners)]
         return owners + [StaffMember(r.user_id, StaffRole(r.role), r.region) for r in rows]
 
-    async def create_invite(self, actor_id: int, role: StaffRole, region: str | None) -> str:
-        """A one-time token for a t.me/<bot>?start= link; only its hash is stored."""
+    def _require_owner(self, actor_id: int) -> None:
+        """Changes to the team are the owners' (ADMIN_IDS), whatever a handler checked."""
+        if actor_id not in self._owners:
+            raise PermissionDeniedError(actor_id)
+
+    async def create_invite(
+        self, actor_id: int, role: StaffRole, region: str | None, for_user: int | None = None
+    ) -> str:
+        """A one-time token for a t.me/<bot>?start= link; only its hash is stored. With
+        `for_user`, only that Telegram account can use it."""
+        self._require_owner(actor_id)
         if role is StaffRole.OWNER:
             raise RoleError("owners are set in ADMIN_IDS")
         token = INVITE_PREFIX + secrets.token_urlsafe(18)
         now = self._now()
         async with self._db.transaction() as conn:
             await staff.insert_invite(
-                conn, _hash(token), role.value, region, actor_id, stamp(now + INVITE_LIFETIME)
+                conn,
+                _hash(token),
+                role.value,
+                region,
+                actor_id,
+                stamp(now + INVITE_LIFETIME),
+                for_user,
             )
             await audit.record(
                 conn, actor_id, "staff.invite", f"role:{role.value}", now, region or ""
@@ -108,12 +127,16 @@ class RoleService:
         now = self._now()
         async with self._db.transaction() as conn:
             invite = await staff.get_invite(conn, _hash(token))
-            if invite is None or invite.used_by is not None:
-                raise InviteError("unknown or used")
+            if invite is None or invite.used_by is not None or invite.revoked:
+                raise InviteError("unknown, used or revoked")
             if dt.datetime.fromisoformat(invite.expires_at) <= now:
                 raise InviteError("expired")
             if user_id in self._owners:
                 raise InviteError("owners need no invite")
+            if invite.created_by not in self._owners:
+                raise InviteError("its owner is an owner no more")
+            if invite.for_user is not None and invite.for_user != user_id:
+                raise InviteError("meant for someone else")
             if not await staff.use_invite(conn, _hash(token), user_id, stamp(now)):
                 raise InviteError("used")
             await staff.upsert(
@@ -123,9 +146,24 @@ class RoleService:
         self._team = None
         return StaffMember(user_id, StaffRole(invite.role), invite.region)
 
+    async def open_invites(self, actor_id: int) -> list[staff.InviteRow]:
+        self._require_owner(actor_id)
+        async with self._db.transaction() as conn:
+            return await staff.open_invites(conn, stamp(self._now()))
+
+    async def revoke_invite(self, actor_id: int, invite_id: int) -> bool:
+        self._require_owner(actor_id)
+        now = self._now()
+        async with self._db.transaction() as conn:
+            revoked = await staff.revoke_invite(conn, invite_id)
+            if revoked:
+                await audit.record(conn, actor_id, "staff.revoke", f"invite:{invite_id}", now)
+        return revoked
+
     async def add(
         self, actor_id: int, user_id: int, role: StaffRole, region: str | None
     ) -> StaffMember:
+        self._require_owner(actor_id)
         if role is StaffRole.OWNER or user_id in self._owners:
             raise RoleError("owners are set in ADMIN_IDS")
         now = self._now()
@@ -143,6 +181,7 @@ class RoleService:
         return StaffMember(user_id, role, region)
 
     async def remove(self, actor_id: int, user_id: int) -> bool:
+        self._require_owner(actor_id)
         if user_id in self._owners:
             raise RoleError("owners are set in ADMIN_IDS")
         now = self._now()

@@ -62,11 +62,25 @@ class TipView:
     def replies(self) -> list[TipEvent]:
         return [e for e in self.events if e.kind in (EventKind.REPLY, EventKind.QUESTION)]
 
+    @property
+    def answers(self) -> list[TipEvent]:
+        return [e for e in self.events if e.kind is EventKind.ANSWER]
+
 
 def open_questions(events: Sequence[TipEvent]) -> list[TipEvent]:
     """Questions not answered yet, oldest first."""
     answered = {e.question_id for e in events if e.kind is EventKind.ANSWER}
     return [e for e in events if e.kind is EventKind.QUESTION and e.id not in answered]
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): the
+# police open exports in Excel, and a link or a note is text someone else chose.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(cell: str) -> str:
+    """The cell as plain text for a spreadsheet: a leading apostrophe stops a formula."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 class TipService:
@@ -227,22 +241,45 @@ class TipService:
             ["id", "date", "category", "region", "links", "group_size", "status", "notes"]
         )
         for row in rows:
+            note = " | ".join(n for n in notes.get(row.id, []) if n)
             writer.writerow(
                 [
                     row.id,
                     row.created_at[:10],
                     row.category,
                     row.region or "",
-                    row.links,
+                    inert(row.links),
                     row.group_size,
                     row.status,
-                    " | ".join(n for n in notes.get(row.id, []) if n),
+                    inert(note),
                 ]
             )
         # A BOM so that spreadsheet programs open the Cyrillic text correctly.
         return buffer.getvalue().encode("utf-8-sig"), len(rows)
 
-    async def purge_closed(self, older_than_days: int) -> int:
+    async def purge_unchanged(self, older_than_days: int) -> int:
+        """Retention: the text of every tip unchanged for `older_than_days`, in any status,
+        with its photos and follow-ups; then the WAL is truncated, so nothing deleted can be
+        read back from it."""
         cutoff = self._now() - dt.timedelta(days=older_than_days)
         async with self._db.transaction() as conn:
-            return await tips.purge_closed_before(conn, cutoff)
+            purged = await tips.purge_unchanged_before(conn, cutoff)
+        if purged:
+            await self._db.checkpoint()
+        return purged
+
+    async def topic(self, region: str) -> int | None:
+        async with self._db.transaction() as conn:
+            return await tips.topic(conn, region)
+
+    async def set_topic(self, region: str, thread_id: int) -> None:
+        async with self._db.transaction() as conn:
+            await tips.set_topic(conn, region, thread_id)
+
+    async def pending_notices(self) -> tips.PendingNotices:
+        async with self._db.transaction() as conn:
+            return await tips.pending_notices(conn)
+
+    async def notice_posted(self, tip_id: int, event_id: int | None = None) -> None:
+        async with self._db.transaction() as conn:
+            await tips.notice_posted(conn, tip_id, event_id)

@@ -96,7 +96,11 @@ class UserService:
         nothing about anyone."""
         async with self._db.transaction() as conn:
             await users.delete(conn, chat_id)
-        self.cache.put(chat_id, None)
+        self.cache.evict([chat_id])
+
+    async def checkpoint(self) -> None:
+        """Truncate the WAL, so that deleted rows survive in no file."""
+        await self._db.checkpoint()
 
     async def unsubscribe_unreachable(self, chat_id: int) -> None:
         """The user blocked the bot: stop campaign messages, keep nothing else changed."""

@@ -79,6 +79,17 @@ async def count_rows(running: RunningBot, sql: str, *params: object) -> int:
     return int(row[0])
 
 
+async def open_details(fake: FakeTelegram, staff: FakeUser, chat: FakeGroup, count: int = 1) -> str:
+    """A staff member presses 🔎 on the newest card of the shared chat (once it holds `count`
+    messages); returns the full card that reaches their private chat."""
+    await fake.wait_for(lambda: len(chat.messages) >= count, timeout=5)
+    card = chat.messages[-1]
+    details = create_i18n().gettext("🔎 Details", locale="ru")
+    reply = await staff.in_group(chat).click_in(card.message_id, details)
+    assert reply.callback_answer is not None
+    return staff.last_bot_message.text
+
+
 @pytest.fixture
 async def running(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[RunningBot]:
     bot = RunningBot(Application(make_settings(fake, tmp_path)))

@@ -16,16 +16,24 @@ from bot.domain import Language, TipCategory, TipStatus
 from bot.fake_api import FakeGroup, FakeTelegram, FakeUser
 from bot.fake_api.client import channel_origin, user_origin
 from bot.fake_api.spec import UploadedFile
+from bot.i18n import create_i18n
 from bot.keyboards.callbacks import TipSetStatus
-from tests.e2e.conftest import OWNER_ID, RunningBot, count_rows
+from tests.e2e.conftest import OWNER_ID, RunningBot, count_rows, open_details
+from tests.e2e.test_onboarding import onboard
 from tests.e2e.test_report import receipt_in, report
 
 Tr = Callable[[str, Language], str]
 RU, KK = Language.RU, Language.KK
 
 
+def ngettext_ru(singular: str, count: int) -> str:
+    """The Russian form of a plural msgid (given by its singular) for `count`."""
+    plural = singular.replace("time.", "times.")
+    return create_i18n().gettext(singular, plural, count, locale="ru")
+
+
 async def test_the_same_place_is_grouped_on_the_card(
-    fake: FakeTelegram, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
+    fake: FakeTelegram, owner: FakeUser, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
 ) -> None:
     first = fake.user(user_id=7001, language_code="ru")
     second = fake.user(user_id=7002, language_code="kk")
@@ -37,7 +45,10 @@ async def test_the_same_place_is_grouped_on_the_card(
     await second.click(tr("Skip ➡️", KK))
     await second.click(tr("✅ Send", KK))
     await fake.wait_for(lambda: len(moderators_chat.messages) >= 2, timeout=5)
-    card = moderators_chat.messages[-1].text
+    summary = moderators_chat.messages[-1].text
+    assert "t.me/shop_x" not in summary  # the link is a detail, for one staff member at a time
+    assert ngettext_ru("🔁 The same place was reported {count} time.", 2).format(count=2) in summary
+    card = await open_details(fake, owner, moderators_chat, 2)
     assert "t.me/shop_x" in card
     today = dt.datetime.now(dt.UTC).date().isoformat()
     grouped = tr("🔁 Reported {count} times: first {first}, last {last}", RU)
@@ -173,7 +184,9 @@ async def assert_nothing_identifies(
     ]
     assert not leaks
     # 4. Every request to the moderators' chat, and never a forward.
-    to_moderators = [c for c in fake.calls if c.params.get("chat_id") == moderators_chat.chat_id]
+    # The shared chat, and the private chat where a staff member opened the details.
+    staff_chats = {moderators_chat.chat_id, OWNER_ID}
+    to_moderators = [c for c in fake.calls if c.params.get("chat_id") in staff_chats]
     assert to_moderators
     for call in to_moderators:
         dumped = repr(call.params)
@@ -185,6 +198,7 @@ async def assert_nothing_identifies(
 
 async def test_nothing_links_a_tip_to_its_reporter(
     fake: FakeTelegram,
+    owner: FakeUser,
     moderators_chat: FakeGroup,
     running: RunningBot,
     tr: Tr,
@@ -212,12 +226,12 @@ async def test_nothing_links_a_tip_to_its_reporter(
     await reporter.send_photo()
     await reporter.click(tr("Done ➡️", KK))
     await reporter.click(tr("✅ Send", KK))
-    await fake.wait_for(lambda: len(moderators_chat.messages) >= 3, timeout=5)
+    card = await open_details(fake, owner, moderators_chat)
 
     await assert_nothing_identifies(fake, moderators_chat, running, caplog)
     # 5. The card is in the moderators' language, not the reporter's.
-    card = moderators_chat.messages[-1].text
     assert tr("📍 A stash (закладка)", RU) in card
+    assert tr("📍 A stash (закладка)", RU) in moderators_chat.messages[-1].text
 
 
 async def test_nothing_links_a_tip_to_its_reporter_on_the_new_paths(
@@ -238,27 +252,24 @@ async def test_nothing_links_a_tip_to_its_reporter_on_the_new_paths(
         username=REPORTER_USERNAME,
         language_code="ru",
     )
+    await onboard(reporter, tr, RU, "🧑 Teenager", "Алматы", subscribe=False)
     await reporter.send("/report")
     await reporter.click(tr("📢 Telegram channel, bot or chat", RU))
     await reporter.send("https://t.me/some_shop?start=ref_718293645 продают закладки")
     await reporter.forward(user_origin(reporter.user), "мне писал @dealer_kz")
+    # The first forward answered the description step; the second arrives with the photos.
     await reporter.forward(channel_origin(-100777, "Лёгкие деньги", "easy_money_kz", 5), "Работа")
-    await reporter.click(tr("Keep ➡️", RU))
     await reporter.send_photo()
     await reporter.click(tr("Done ➡️", RU))
     reply = await reporter.click(tr("✅ Send", RU))
     code = receipt_in(reply)
-    await fake.wait_for(lambda: len(moderators_chat.messages) >= 2, timeout=5)
-    card = moderators_chat.messages[-1]
-    assert card.message_id is not None
-    moderator = owner.in_group(moderators_chat)
-    await moderator.click_in(card.message_id, tr("❓ Ask the reporter", RU))
-    await moderator.send("Какой адрес?", reply_to=moderators_chat.messages[-1].message_id)
-    await moderator.click(tr("✅ Confirm", RU))
+    await open_details(fake, owner, moderators_chat)
+    await owner.click(tr("❓ Ask the reporter", RU))
+    await owner.send("Какой адрес?", reply_to=owner.last_bot_message.message_id)
+    await owner.click(tr("✅ Confirm", RU))
     reply = await reporter.send(f"/status {code}")
     await reporter.click(next(b for b in reply.buttons if "Какой адрес?" in b))
     await reporter.send_photo("Возле школы №12")
-    await fake.wait_for(
-        lambda: any("Возле школы" in m.text for m in moderators_chat.messages), timeout=5
-    )
+    await open_details(fake, owner, moderators_chat, 2)
+    assert any("Возле школы" in m.text for m in owner.messages)
     await assert_nothing_identifies(fake, moderators_chat, running, caplog)

@@ -13,7 +13,7 @@ import pytest
 from bot.app import Application
 from bot.domain import Language, TipCategory
 from bot.fake_api import FakeGroup, FakeTelegram, FakeUser, Reply
-from tests.e2e.conftest import RunningBot, make_settings
+from tests.e2e.conftest import RunningBot, make_settings, open_details
 from tests.e2e.test_onboarding import onboard
 
 Tr = Callable[[str, Language], str]
@@ -73,7 +73,7 @@ async def test_every_category_in_both_languages(
 
 
 async def test_channel_with_photos_reaches_moderators(
-    fake: FakeTelegram, moderators_chat: FakeGroup, dmitry: FakeUser, tr: Tr
+    fake: FakeTelegram, owner: FakeUser, moderators_chat: FakeGroup, dmitry: FakeUser, tr: Tr
 ) -> None:
     await onboard(dmitry, tr, RU, "👪 Parent", "Астана", subscribe=False)
     await dmitry.send("/menu")
@@ -94,13 +94,16 @@ async def test_channel_with_photos_reaches_moderators(
     code = receipt_in(reply)
     assert f"/status {code}" in reply.text
 
-    await fake.wait_for(lambda: len(moderators_chat.messages) >= 3, timeout=5)
-    kinds = [m.kind for m in moderators_chat.messages]
-    assert kinds == ["photo", "photo", "message"]
-    card = moderators_chat.messages[-1]
-    assert "t.me/shop_x" in card.text
+    # The shared chat gets the summary alone; details open in a moderator's private chat.
+    await fake.wait_for(lambda: bool(moderators_chat.messages), timeout=5)
+    assert [m.kind for m in moderators_chat.messages] == ["message"]
+    assert "t.me/shop_x" not in moderators_chat.messages[-1].text
+    before = len(owner.messages)
+    card = await open_details(fake, owner, moderators_chat)
+    assert [m.kind for m in owner.messages[before:]] == ["photo", "photo", "message"]
+    assert "t.me/shop_x" in card
     # The reporter's text reaches moderators verbatim, escaped, never as markup.
-    assert "They sell <b>соль</b> & mephedrone, <a href='x'>link</a>" in card.text
+    assert "They sell <b>соль</b> & mephedrone, <a href='x'>link</a>" in card
     # Photos are re-encoded and uploaded anew, never sent by the reporter's file_id.
     sent_photos = [c.params.get("photo") for c in fake.calls_to("sendPhoto")]
     assert len(sent_photos) == 2 and all(not isinstance(p, str) for p in sent_photos)
@@ -108,7 +111,7 @@ async def test_channel_with_photos_reaches_moderators(
 
 
 async def test_stash_with_location_in_kazakh(
-    fake: FakeTelegram, moderators_chat: FakeGroup, aigerim: FakeUser, tr: Tr
+    fake: FakeTelegram, owner: FakeUser, moderators_chat: FakeGroup, aigerim: FakeUser, tr: Tr
 ) -> None:
     await onboard(aigerim, tr, KK, "🧑 Teenager", "Шымкент", subscribe=False)
     await aigerim.send("/report")
@@ -124,10 +127,13 @@ async def test_stash_with_location_in_kazakh(
     await aigerim.click(tr("Skip ➡️", KK))  # no photos
     reply = await aigerim.click(tr("✅ Send", KK))
     receipt_in(reply)
-    await fake.wait_for(lambda: len(moderators_chat.messages) >= 2, timeout=5)
-    assert [m.kind for m in moderators_chat.messages] == ["location", "message"]
-    card = moderators_chat.messages[-1].text
-    assert "Туркестанская область" in card  # moderators read it in their language
+    await fake.wait_for(lambda: bool(moderators_chat.messages), timeout=5)
+    summary = moderators_chat.messages[-1].text
+    assert "Туркестанская область" in summary  # moderators read it in their language
+    assert "43.29750" not in summary  # the exact place is not for the whole group
+    before = len(owner.messages)
+    card = await open_details(fake, owner, moderators_chat)
+    assert [m.kind for m in owner.messages[before:]] == ["location", "message"]
     assert "43.29750" in card
 
 
@@ -239,12 +245,12 @@ async def test_receipt_follows_moderation(
     await fake.wait_for(lambda: bool(moderators_chat.messages), timeout=5)
     card = moderators_chat.messages[-1]
     assert card.message_id is not None
-    moderator = owner.in_group(moderators_chat)
-    await moderator.click_in(card.message_id, tr("👀 In review", RU))
-    await moderator.click_in(card.message_id, tr("💬 Reply to reporter", RU))
-    prompt = moderators_chat.messages[-1]
-    await moderator.send("Спасибо! Передали в полицию.", reply_to=prompt.message_id)
-    await moderator.click(tr("✅ Confirm", RU))
+    await owner.in_group(moderators_chat).click_in(card.message_id, tr("👀 In review", RU))
+    await open_details(fake, owner, moderators_chat)
+    await owner.click(tr("💬 Reply to reporter", RU))
+    prompt = owner.last_bot_message
+    await owner.send("Спасибо! Передали в полицию.", reply_to=prompt.message_id)
+    await owner.click(tr("✅ Confirm", RU))
 
     reply = await dmitry.send(f"/status {code.lower()}")
     assert tr("a moderator is looking at it", RU) in reply.text

@@ -17,7 +17,7 @@ from bot.domain import Language, TipCategory
 from bot.fake_api import FakeGroup, FakeTelegram, FakeUser, UploadedFile
 from bot.fake_api.client import channel_origin, hidden_origin, user_origin
 from bot.keyboards.callbacks import AnswerQuestion
-from tests.e2e.conftest import RunningBot, count_rows
+from tests.e2e.conftest import RunningBot, count_rows, open_details
 from tests.e2e.test_report import CATEGORY_LABELS, receipt_in
 
 Tr = Callable[[str, Language], str]
@@ -41,14 +41,14 @@ async def finish(user: FakeUser, tr: Tr, language: Language) -> str:
     return receipt_in(await user.click(tr("✅ Send", language)))
 
 
-async def card_of(fake: FakeTelegram, chat: FakeGroup, count: int = 1) -> str:
-    await fake.wait_for(lambda: len(chat.messages) >= count, timeout=5)
-    return chat.messages[-1].text
-
-
 @pytest.mark.parametrize("language", [RU, KK])
 async def test_an_advert_pasted_with_its_words(
-    fake: FakeTelegram, moderators_chat: FakeGroup, running: RunningBot, tr: Tr, language: Language
+    fake: FakeTelegram,
+    owner: FakeUser,
+    moderators_chat: FakeGroup,
+    running: RunningBot,
+    tr: Tr,
+    language: Language,
 ) -> None:
     user = fake.user(user_id=8101, language_code=language.value)
     await start_channel_report(user, tr, language)
@@ -67,12 +67,12 @@ async def test_an_advert_pasted_with_its_words(
     assert "t.me/some_shop" in review
     assert tr("Description: {text}", language).format(text=ADVERT.split(" ", 1)[1]) in review
     receipt_in(await user.click(tr("✅ Send", language)))
-    card = await card_of(fake, moderators_chat)
+    card = await open_details(fake, owner, moderators_chat)
     assert "t.me/some_shop" in card and "возле школы №12" in card
 
 
 async def test_a_hyperlinked_word_and_a_typed_address_keep_their_words(
-    fake: FakeTelegram, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
+    fake: FakeTelegram, owner: FakeUser, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
 ) -> None:
     user = fake.user(user_id=8102, language_code="ru")
     await start_channel_report(user, tr, RU)
@@ -86,21 +86,21 @@ async def test_a_hyperlinked_word_and_a_typed_address_keep_their_words(
     reply = await user.send_with_entities(text, [link])
     assert reply.text.startswith("🔗")
     await finish(user, tr, RU)
-    card = await card_of(fake, moderators_chat)
+    card = await open_details(fake, owner, moderators_chat)
     assert "t.me/jobbot" in card
     assert "ref_8102" not in card  # a shop bot's referral code can name whoever shared it
     assert "Пишут в личку: работа курьером" in card  # the linked words stay as words
 
 
 async def test_two_links_group_with_tips_about_either(
-    fake: FakeTelegram, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
+    fake: FakeTelegram, owner: FakeUser, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
 ) -> None:
     first = fake.user(user_id=8103, language_code="ru")
     await start_channel_report(first, tr, RU)
     reply = await first.send("Вот два канала: @shop_one и https://t.me/shop_two/15 — оба продают")
     assert reply.text.startswith("🔗") and "2" in reply.text.splitlines()[0]
     await finish(first, tr, RU)
-    card = await card_of(fake, moderators_chat)
+    card = await open_details(fake, owner, moderators_chat)
     assert "t.me/shop_one" in card and "t.me/shop_two/15" in card
 
     second = fake.user(user_id=8104, language_code="kk")
@@ -109,20 +109,20 @@ async def test_two_links_group_with_tips_about_either(
     await finish(second, tr, KK)
     grouped = tr("🔁 Reported {count} times: first {first}, last {last}", RU)
     today = dt.datetime.now(dt.UTC).date().isoformat()
-    card = await card_of(fake, moderators_chat, 2)
+    card = await open_details(fake, owner, moderators_chat, 2)
     # Grouped with the first tip through one of its two links.
     assert grouped.format(count=2, first=today, last=today) in card
     third = fake.user(user_id=8105, language_code="ru")
     await start_channel_report(third, tr, RU)
     await third.send("@shop_one")
     await finish(third, tr, RU)
-    card = await card_of(fake, moderators_chat, 3)
+    card = await open_details(fake, owner, moderators_chat, 3)
     assert grouped.format(count=2, first=today, last=today) in card  # the first and the third
     assert await count_rows(running, "SELECT COUNT(DISTINCT place_key) FROM tip_links") == 2
 
 
 async def test_a_forwarded_channel_post(
-    fake: FakeTelegram, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
+    fake: FakeTelegram, owner: FakeUser, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
 ) -> None:
     user = fake.user(user_id=8106, language_code="ru")
     await start_channel_report(user, tr, RU)
@@ -130,7 +130,7 @@ async def test_a_forwarded_channel_post(
     reply = await user.forward(origin, "Нужны курьеры, 50 000 в день. Пиши @easy_manager")
     assert tr("↪️ Where the post came from was added.", RU) in reply.text
     await finish(user, tr, RU)
-    card = await card_of(fake, moderators_chat)
+    card = await open_details(fake, owner, moderators_chat)
     assert "t.me/easycash_kz/77" in card
     assert "t.me/easy_manager" in card
     assert "Нужны курьеры, 50 000 в день." in card
@@ -138,7 +138,7 @@ async def test_a_forwarded_channel_post(
 
 
 async def test_a_forwarded_private_channel_and_a_hidden_sender(
-    fake: FakeTelegram, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
+    fake: FakeTelegram, owner: FakeUser, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
 ) -> None:
     user = fake.user(user_id=8107, language_code="kk")
     await start_channel_report(user, tr, KK)
@@ -152,19 +152,19 @@ async def test_a_forwarded_private_channel_and_a_hidden_sender(
     assert "Марат" not in review  # a hidden sender's display name is not kept
     assert reply.text
     receipt_in(await user.click(tr("✅ Send", KK)))
-    card = await card_of(fake, moderators_chat)
+    card = await open_details(fake, owner, moderators_chat)
     assert "Жабық дүкен" in card and tr("a hidden sender", RU) in card
     assert await count_rows(running, "SELECT COUNT(*) FROM tip_origins") == 2
 
 
 async def test_a_post_the_reporter_forwards_from_themself_keeps_no_origin(
-    fake: FakeTelegram, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
+    fake: FakeTelegram, owner: FakeUser, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
 ) -> None:
     user = fake.user(user_id=8108, language_code="ru", first_name="Аружан", username="aruzhan_k")
     await start_channel_report(user, tr, RU)
     await user.forward(user_origin(user.user), "@dealer_kz предлагал мне работу")
     await finish(user, tr, RU)
-    card = await card_of(fake, moderators_chat)
+    card = await open_details(fake, owner, moderators_chat)
     assert "t.me/dealer_kz" in card
     assert "aruzhan" not in card.lower() and "8108" not in card and "Аружан" not in card
     assert await count_rows(running, "SELECT COUNT(*) FROM tip_origins") == 0
@@ -194,7 +194,12 @@ def wall_photo(url: str) -> bytes:
 
 @pytest.mark.parametrize("language", [RU, KK])
 async def test_a_wall_adverts_qr_code_becomes_a_link(
-    fake: FakeTelegram, moderators_chat: FakeGroup, running: RunningBot, tr: Tr, language: Language
+    fake: FakeTelegram,
+    owner: FakeUser,
+    moderators_chat: FakeGroup,
+    running: RunningBot,
+    tr: Tr,
+    language: Language,
 ) -> None:
     user = fake.user(user_id=8109, language_code=language.value)
     await user.send("/report")
@@ -210,7 +215,7 @@ async def test_a_wall_adverts_qr_code_becomes_a_link(
     review = user.last_bot_message.text
     assert "t.me/wall_shop" in review and tr("(from a QR code)", language) in review
     receipt_in(await user.click(tr("✅ Send", language)))
-    card = await card_of(fake, moderators_chat, 2)
+    card = await open_details(fake, owner, moderators_chat)
     assert "t.me/wall_shop" in card
     for leaked in ("ref_998877", "utm_source"):
         assert leaked not in card
@@ -221,7 +226,7 @@ async def test_a_wall_adverts_qr_code_becomes_a_link(
 
 
 async def test_a_photo_without_a_code_is_just_a_photo(
-    fake: FakeTelegram, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
+    fake: FakeTelegram, owner: FakeUser, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
 ) -> None:
     user = fake.user(user_id=8110, language_code="ru")
     await start_channel_report(user, tr, RU)
@@ -261,7 +266,7 @@ async def test_tracking_parameters_are_never_stored(
     reply = await user.send(TRACKED)
     assert reply.text.startswith("🔗") and "5" in reply.text.splitlines()[0]
     await finish(user, tr, RU)
-    card = await card_of(fake, moderators_chat)
+    card = await open_details(fake, owner, moderators_chat)
     for kept in ("instagram.com/p/C9xYz", "vm.tiktok.com/ZMabc123", "x.com/shop_kz/status/1812",
                  "facebook.com/profile.php?id=1000123", "youtu.be/dQw4w9WgXcQ"):  # fmt: skip
         assert kept in card
@@ -291,7 +296,7 @@ async def test_a_5000_character_link_stays_within_telegrams_limits(
     await user.send("Описание " * 160)  # a long description beside it
     await user.click(tr("Skip ➡️", RU))
     receipt_in(await user.click(tr("✅ Send", RU)))
-    card = await card_of(fake, moderators_chat)
+    card = await open_details(fake, owner, moderators_chat)
     assert "shop.example.kz/a1b2c3d4e5" in card and len(card) <= 4096
     rows = await count_rows(running, "SELECT MAX(LENGTH(url)) FROM tip_links")
     assert rows <= 200
@@ -301,7 +306,7 @@ async def test_a_5000_character_link_stays_within_telegrams_limits(
 
 
 async def test_at_most_five_links_and_the_rest_is_said(
-    fake: FakeTelegram, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
+    fake: FakeTelegram, owner: FakeUser, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
 ) -> None:
     user = fake.user(user_id=8113, language_code="kk")
     await start_channel_report(user, tr, KK)
@@ -311,12 +316,12 @@ async def test_at_most_five_links_and_the_rest_is_said(
         in reply.text
     )
     await finish(user, tr, KK)
-    await card_of(fake, moderators_chat)
+    await open_details(fake, owner, moderators_chat)
     assert await count_rows(running, "SELECT COUNT(*) FROM tip_links") == 5
 
 
 async def test_the_reporter_takes_a_link_out_before_sending(
-    fake: FakeTelegram, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
+    fake: FakeTelegram, owner: FakeUser, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
 ) -> None:
     user = fake.user(user_id=8114, language_code="ru")
     await start_channel_report(user, tr, RU)
@@ -335,22 +340,28 @@ async def test_the_reporter_takes_a_link_out_before_sending(
     reply = await user.click(tr("⬅️ Back to the report", RU))
     assert "и мой" not in reply.text
     receipt_in(await user.click(tr("✅ Send", RU)))
-    assert "my_own_account" not in await card_of(fake, moderators_chat)
+    assert "my_own_account" not in await open_details(fake, owner, moderators_chat)
 
 
 # -- the anonymous two-way follow-up -------------------------------------------------------
 
 
 async def ask(
-    owner: FakeUser, chat: FakeGroup, card_id: int, text: str, tr: Tr, *, confirm: bool = True
+    fake: FakeTelegram,
+    owner: FakeUser,
+    chat: FakeGroup,
+    text: str,
+    tr: Tr,
+    *,
+    confirm: bool = True,
 ) -> str:
-    """A moderator asks the reporter a question from the card; returns the preview."""
-    moderator = owner.in_group(chat)
-    await moderator.click_in(card_id, tr("❓ Ask the reporter", RU))
-    prompt = chat.messages[-1]
-    reply = await moderator.send(text, reply_to=prompt.message_id)
+    """A moderator opens the newest tip in their private chat and asks its reporter a
+    question; returns the preview."""
+    await open_details(fake, owner, chat)
+    await owner.click(tr("❓ Ask the reporter", RU))
+    reply = await owner.send(text, reply_to=owner.last_bot_message.message_id)
     if confirm:
-        await moderator.click(tr("✅ Confirm", RU))
+        await owner.click(tr("✅ Confirm", RU))
     return reply.text
 
 
@@ -375,10 +386,8 @@ async def test_a_question_is_asked_seen_and_answered_through_the_receipt(
         )
         in user.last_bot_message.text
     )
-    card = moderators_chat.messages[-1]
-    assert card.message_id is not None
     before = len(user.messages)
-    preview = await ask(owner, moderators_chat, card.message_id, "Какой подъезд?", tr)
+    preview = await ask(fake, owner, moderators_chat, "Какой подъезд?", tr)
     assert "Какой подъезд?" in preview
     assert len(user.messages) == before  # the bot never writes to the reporter first
 
@@ -396,12 +405,13 @@ async def test_a_question_is_asked_seen_and_answered_through_the_receipt(
         )
         in reply.text
     )
-    await fake.wait_for(
-        lambda: any("Второй подъезд" in m.text for m in moderators_chat.messages), timeout=5
-    )
-    notice = next(m for m in moderators_chat.messages if "Второй подъезд" in m.text)
+    # The shared chat hears of the answer like of a new tip: a summary without its words.
+    await fake.wait_for(lambda: len(moderators_chat.messages) >= 2, timeout=5)
+    assert "Второй подъезд" not in moderators_chat.messages[-1].text
+    await open_details(fake, owner, moderators_chat, 2)
+    notice = next(m for m in owner.messages if "Второй подъезд" in m.text)
     assert "Какой подъезд?" in notice.text
-    assert moderators_chat.messages[-1].kind == "photo"  # the answer's photo, re-encoded
+    assert owner.messages[-1].kind == "photo"  # the answer's photo, re-encoded
     assert isinstance(fake.calls_to("sendPhoto")[-1].params["photo"], UploadedFile)
 
     reply = await user.send(f"/status {code}")
@@ -417,12 +427,11 @@ async def test_a_reply_is_previewed_and_must_answer_the_prompt(
     await start_channel_report(user, tr, RU)
     await user.send("@preview_shop")
     code = await finish(user, tr, RU)
-    card = moderators_chat.messages[-1]
-    assert card.message_id is not None
-    moderator = owner.in_group(moderators_chat)
-    await moderator.click_in(card.message_id, tr("💬 Reply to reporter", RU))
-    prompt = moderators_chat.messages[-1]
-    # Chatter in the group is not taken for the reply.
+    await open_details(fake, owner, moderators_chat)
+    moderator = owner
+    await moderator.click(tr("💬 Reply to reporter", RU))
+    prompt = moderator.last_bot_message
+    # A message that does not answer the prompt is not taken for the reply.
     reply = await moderator.send("коллеги, кто возьмёт?")
     assert (
         tr(
@@ -436,7 +445,7 @@ async def test_a_reply_is_previewed_and_must_answer_the_prompt(
     assert "⚠️" in reply.text  # a mention gets a warning before the reporter can see it
     assert "Напишите @helper_bot" not in (await user.send(f"/status {code}")).text
     await moderator.click(tr("✏️ Edit", RU))
-    prompt = moderators_chat.messages[-1]
+    prompt = moderator.last_bot_message
     reply = await moderator.send("Спасибо, передали дальше.", reply_to=prompt.message_id)
     assert "⚠️" not in reply.text
     reply = await moderator.click(tr("✅ Confirm", RU))
@@ -446,7 +455,7 @@ async def test_a_reply_is_previewed_and_must_answer_the_prompt(
     # A stale Confirm under the old preview saves nothing twice.
     assert await count_rows(running, "SELECT COUNT(*) FROM tip_events WHERE kind = 'reply'") == 1
     # Cancel leaves nothing behind.
-    await ask(owner, moderators_chat, card.message_id, "Ещё вопрос?", tr, confirm=False)
+    await ask(fake, owner, moderators_chat, "Ещё вопрос?", tr, confirm=False)
     await moderator.click(tr("❌ Cancel", RU))
     assert await count_rows(running, "SELECT COUNT(*) FROM tip_events WHERE kind = 'question'") == 0
 
@@ -458,9 +467,7 @@ async def test_answers_need_the_receipt_and_guessing_stays_limited(
     await start_channel_report(reporter, tr, RU)
     await reporter.send("@guarded_shop")
     code = await finish(reporter, tr, RU)
-    card = moderators_chat.messages[-1]
-    assert card.message_id is not None
-    await ask(owner, moderators_chat, card.message_id, "Где именно?", tr)
+    await ask(fake, owner, moderators_chat, "Где именно?", tr)
     question_id = await count_rows(running, "SELECT MAX(id) FROM tip_events")
 
     # Another chat presses a forged answer button without the receipt: refused.

@@ -62,9 +62,9 @@ async def test_receipt_is_stored_only_as_a_hash(tips: TipService, db: Database) 
     assert code not in flat and code.replace("-", "") not in flat
 
 
-async def test_time_is_kept_to_the_minute(tips: TipService) -> None:
+async def test_arrival_time_is_kept_to_the_hour(tips: TipService) -> None:
     tip = (await tips.submit(channel())).tip
-    assert tip.created_at == dt.datetime(2026, 6, 20, 10, 30, tzinfo=dt.UTC)
+    assert tip.created_at == dt.datetime(2026, 6, 20, 10, 0, tzinfo=dt.UTC)
 
 
 async def test_tips_about_one_place_are_grouped(
@@ -215,7 +215,7 @@ async def test_export_has_no_receipts(tips: TipService) -> None:
     assert confirmed == 0
 
 
-async def test_retention_purges_text_of_old_closed_tips(
+async def test_retention_purges_the_text_of_tips_unchanged_for_long(
     tips: TipService, clock: Clock[dt.datetime], db: Database
 ) -> None:
     old = (
@@ -231,10 +231,13 @@ async def test_retention_purges_text_of_old_closed_tips(
             )
         )
     ).tip
-    fresh = (await tips.submit(channel())).tip
+    forgotten = (await tips.submit(channel("t.me/never_looked_at"))).tip
     await tips.change_status(old.id, TipStatus.REJECTED, MODERATOR)
     clock.now += dt.timedelta(days=91)
-    assert await tips.purge_closed(90) == 1
+    fresh = (await tips.submit(channel())).tip
+    # Every status: a closed tip and one nobody ever looked at.
+    assert await tips.purge_unchanged(90) == 2
+    assert (await tips.view(forgotten.id)).tip.description is None
     purged = (await tips.view(old.id)).tip
     assert purged.purged
     assert (purged.description, purged.address, purged.latitude, purged.photo_count) == (
@@ -245,4 +248,4 @@ async def test_retention_purges_text_of_old_closed_tips(
     )
     assert purged.category is TipCategory.STASH and purged.region == "almaty"
     assert (await tips.view(fresh.id)).tip.description == "Sells «соль» to pupils"
-    assert await tips.purge_closed(90) == 0
+    assert await tips.purge_unchanged(90) == 0

@@ -55,31 +55,59 @@ async def insert_invite(
     region: str | None,
     created_by: int,
     expires_at: str,
+    for_user: int | None = None,
 ) -> None:
     await conn.execute(
-        "INSERT INTO staff_invites (token_hash, role, region, created_by, expires_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (token_hash, role, region, created_by, expires_at),
+        "INSERT INTO staff_invites (token_hash, role, region, created_by, expires_at, for_user)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (token_hash, role, region, created_by, expires_at, for_user),
     )
 
 
 @dataclass(frozen=True, slots=True)
 class InviteRow:
+    id: int
     role: str
     region: str | None
     created_by: int
     expires_at: str
     used_by: int | None
+    for_user: int | None
+    revoked: bool
+
+
+INVITE_COLUMNS = "rowid, role, region, created_by, expires_at, used_by, for_user, revoked"
+
+
+def _invite(row: aiosqlite.Row) -> InviteRow:
+    return InviteRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]))
 
 
 async def get_invite(conn: aiosqlite.Connection, token_hash: str) -> InviteRow | None:
     async with conn.execute(
-        "SELECT role, region, created_by, expires_at, used_by FROM staff_invites"
-        " WHERE token_hash = ?",
+        f"SELECT {INVITE_COLUMNS} FROM staff_invites WHERE token_hash = ?",  # noqa: S608
         (token_hash,),
     ) as cursor:
         row = await cursor.fetchone()
-    return None if row is None else InviteRow(row[0], row[1], row[2], row[3], row[4])
+    return None if row is None else _invite(row)
+
+
+async def open_invites(conn: aiosqlite.Connection, now: str) -> list[InviteRow]:
+    """Invites not used, revoked or expired."""
+    async with conn.execute(
+        f"SELECT {INVITE_COLUMNS} FROM staff_invites"  # noqa: S608 - constant columns
+        " WHERE used_by IS NULL AND revoked = 0 AND expires_at > ? ORDER BY rowid",
+        (now,),
+    ) as cursor:
+        return [_invite(row) async for row in cursor]
+
+
+async def revoke_invite(conn: aiosqlite.Connection, invite_id: int) -> bool:
+    cursor = await conn.execute(
+        "UPDATE staff_invites SET revoked = 1 WHERE rowid = ? AND used_by IS NULL AND revoked = 0",
+        (invite_id,),
+    )
+    return cursor.rowcount == 1
 
 
 async def use_invite(

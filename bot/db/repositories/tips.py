@@ -34,8 +34,14 @@ def _time(value: str | None) -> dt.datetime | None:
 
 
 def stamp(moment: dt.datetime) -> str:
-    """UTC, to the minute: enough for moderators, nothing finer to correlate."""
+    """UTC, to the minute: for what moderators do."""
     return moment.astimezone(dt.UTC).replace(second=0, microsecond=0).isoformat()
+
+
+def stamp_hour(moment: dt.datetime) -> str:
+    """UTC, to the hour: for when a tip arrived, which its reporter's action set; nothing
+    finer, so that it cannot be matched with a chat's activity."""
+    return moment.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0).isoformat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +79,8 @@ async def insert(
 ) -> int:
     cursor = await conn.execute(
         "INSERT INTO tips (category, region, address, latitude, longitude, description,"
-        " receipt_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " receipt_hash, created_at, changed_at, notice_pending)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
         (
             draft.category,
             draft.region,
@@ -82,7 +89,8 @@ async def insert(
             draft.longitude,
             draft.description,
             receipt_hash,
-            stamp(now),
+            stamp_hour(now),
+            stamp_hour(now),
         ),
     )
     tip_id = cursor.lastrowid
@@ -215,10 +223,12 @@ async def add_event(
     text: str | None = None,
     question_id: int | None = None,
 ) -> int:
+    # A reporter's answer is owed to the moderators (posted after a delay, see notifier).
+    pending = int(kind is EventKind.ANSWER)
     cursor = await conn.execute(
-        "INSERT INTO tip_events (tip_id, kind, status, text, question_id, created_on)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (tip_id, kind.value, status, text, question_id, today.isoformat()),
+        "INSERT INTO tip_events (tip_id, kind, status, text, question_id, created_on,"
+        " notice_pending) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (tip_id, kind.value, status, text, question_id, today.isoformat(), pending),
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
@@ -310,6 +320,32 @@ async def queue(
     return rows, total
 
 
+@dataclass(frozen=True, slots=True)
+class PendingNotices:
+    tips: list[int]
+    answers: list[tuple[int, int]]  # (tip id, answer id)
+
+
+async def pending_notices(conn: aiosqlite.Connection) -> PendingNotices:
+    """New tips and answers the moderators have not been shown yet."""
+    async with conn.execute("SELECT id FROM tips WHERE notice_pending = 1 ORDER BY id") as c:
+        new_tips = [row[0] async for row in c]
+    async with conn.execute(
+        "SELECT tip_id, id FROM tip_events WHERE notice_pending = 1 ORDER BY id"
+    ) as cursor:
+        answers = [(row[0], row[1]) async for row in cursor]
+    return PendingNotices(new_tips, answers)
+
+
+async def notice_posted(
+    conn: aiosqlite.Connection, tip_id: int, event_id: int | None = None
+) -> None:
+    if event_id is None:
+        await conn.execute("UPDATE tips SET notice_pending = 0 WHERE id = ?", (tip_id,))
+    else:
+        await conn.execute("UPDATE tip_events SET notice_pending = 0 WHERE id = ?", (event_id,))
+
+
 async def set_status(
     conn: aiosqlite.Connection,
     tip_id: int,
@@ -318,17 +354,26 @@ async def set_status(
     duplicate_of: int | None = None,
 ) -> None:
     await conn.execute(
-        "UPDATE tips SET status = ?, duplicate_of = ?,"
+        "UPDATE tips SET status = ?, duplicate_of = ?, changed_at = ?,"
         " first_action_at = COALESCE(first_action_at, ?),"
         " closed_at = CASE WHEN ? THEN ? ELSE NULL END WHERE id = ?",
-        (status.value, duplicate_of, stamp(now), int(status.is_final), stamp(now), tip_id),
+        (
+            status.value,
+            duplicate_of,
+            stamp(now),
+            stamp(now),
+            int(status.is_final),
+            stamp(now),
+            tip_id,
+        ),
     )
 
 
 async def mark_acted_on(conn: aiosqlite.Connection, tip_id: int, now: dt.datetime) -> None:
     await conn.execute(
-        "UPDATE tips SET first_action_at = COALESCE(first_action_at, ?) WHERE id = ?",
-        (stamp(now), tip_id),
+        "UPDATE tips SET first_action_at = COALESCE(first_action_at, ?), changed_at = ?"
+        " WHERE id = ?",
+        (stamp(now), stamp(now), tip_id),
     )
 
 
@@ -401,26 +446,40 @@ async def export_rows(
         ]
 
 
-async def purge_closed_before(conn: aiosqlite.Connection, cutoff: dt.datetime) -> int:
-    """Drop the free text and photos of tips closed before `cutoff`; keep what statistics
-    count (category, region, status, dates, the normalised place)."""
+async def purge_unchanged_before(conn: aiosqlite.Connection, cutoff: dt.datetime) -> int:
+    """Drop the free text, photos, origins, notes and follow-up texts of every tip nobody
+    changed since `cutoff`, whatever its status; keep what statistics count (category, region,
+    status, dates, the normalised links)."""
     cursor = await conn.execute(
         "UPDATE tips SET description = NULL, address = NULL, latitude = NULL, longitude = NULL,"
-        " purged = 1"
-        " WHERE purged = 0 AND closed_at IS NOT NULL AND closed_at < ?",
+        " purged = 1 WHERE purged = 0 AND COALESCE(changed_at, created_at) < ?",
         (stamp(cutoff),),
     )
+    purged = "SELECT id FROM tips WHERE purged = 1"
+    await conn.execute(f"DELETE FROM tip_photos WHERE tip_id IN ({purged})")  # noqa: S608
+    await conn.execute(f"DELETE FROM tip_origins WHERE tip_id IN ({purged})")  # noqa: S608
     await conn.execute(
-        "DELETE FROM tip_photos WHERE tip_id IN (SELECT id FROM tips WHERE purged = 1)"
+        f"UPDATE tip_notes SET text = '' WHERE text != '' AND tip_id IN ({purged})"  # noqa: S608
     )
     await conn.execute(
-        "UPDATE tip_notes SET text = '' WHERE tip_id IN (SELECT id FROM tips WHERE purged = 1)"
-    )
-    await conn.execute(
-        "DELETE FROM tip_origins WHERE tip_id IN (SELECT id FROM tips WHERE purged = 1)"
-    )
-    await conn.execute(
-        "UPDATE tip_events SET text = NULL WHERE text IS NOT NULL"
-        " AND tip_id IN (SELECT id FROM tips WHERE purged = 1)"
+        "UPDATE tip_events SET text = NULL WHERE text IS NOT NULL"  # noqa: S608
+        f" AND tip_id IN ({purged})"
     )
     return cursor.rowcount
+
+
+async def topic(conn: aiosqlite.Connection, region: str) -> int | None:
+    """The forum topic of the moderators' group where a region's cards go."""
+    async with conn.execute(
+        "SELECT thread_id FROM moderator_topics WHERE region = ?", (region,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+async def set_topic(conn: aiosqlite.Connection, region: str, thread_id: int) -> None:
+    await conn.execute(
+        "INSERT INTO moderator_topics (region, thread_id) VALUES (?, ?)"
+        " ON CONFLICT (region) DO UPDATE SET thread_id = excluded.thread_id",
+        (region, thread_id),
+    )

@@ -51,6 +51,7 @@ class Methods(SendingMethods, EditingMethods, AccountMethods):
             "setwebhook": self.set_webhook,
             "deletewebhook": self.delete_webhook,
             "getwebhookinfo": self.get_webhook_info,
+            "createforumtopic": self.create_forum_topic,
             "logout": self.true,
             "close": self.true,
             "sendmessage": self.send_message,

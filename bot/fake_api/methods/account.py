@@ -77,6 +77,18 @@ class AccountMethods(MethodBase):
     async def get_chat(self, call: Call) -> JSON:
         return self.chat(call.params["chat_id"]).full_info_json()
 
+    async def create_forum_topic(self, call: Call) -> JSON:
+        chat = self.chat(call.params["chat_id"])
+        if not chat.is_forum:
+            raise bad_request("the chat is not a forum")
+        thread_id = chat.new_message_id()  # a topic is the message that opened it
+        chat.topics[thread_id] = str(call.params["name"])
+        return {
+            "message_thread_id": thread_id,
+            "name": chat.topics[thread_id],
+            "icon_color": 7322096,
+        }
+
     async def get_chat_member(self, call: Call) -> JSON:
         self.chat(call.params["chat_id"])
         user_id = call.params.get("user_id")

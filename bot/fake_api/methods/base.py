@@ -202,6 +202,12 @@ class MethodBase:
         replied = self.reply_to(chat, params)
         if replied is not None:
             data["reply_to_message"] = replied
+        thread = params.get("message_thread_id")
+        if thread is not None:
+            if not chat.is_forum or thread not in chat.topics:
+                raise bad_request("message thread not found")
+            data["message_thread_id"] = thread
+            data["is_topic_message"] = True
         data.update(extra or {})
         data.update(content)
         markup = params.get("reply_markup")
