@@ -22,6 +22,7 @@ test: install i18n-compile lint
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 migrate: install

@@ -32,6 +32,7 @@ from bot.middlewares import (
     ProfileMiddleware,
     ThrottlingMiddleware,
 )
+from bot.middlewares.fresh import FreshScreenMiddleware
 from bot.middlewares.throttling import FloodGate
 from bot.notifier import TipNotifier
 from bot.polling import Poller
@@ -152,6 +153,7 @@ def create_dispatcher(
         LocaleMiddleware(i18n, settings.moderator_chat_id, settings.moderator_language)
     )
     dp.update.outer_middleware(ThrottlingMiddleware(FloodGate(settings.flood_limit)))
+    dp.callback_query.outer_middleware(FreshScreenMiddleware())
     dp.include_routers(*build_routers(settings.moderator_chat_id))
     return dp, in_flight
 

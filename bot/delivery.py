@@ -25,6 +25,7 @@ from bot.domain import Broadcast, BroadcastContent, BroadcastStatus, ButtonKind,
 from bot.i18n import speaking
 from bot.keyboards.broadcast import broadcast_controls
 from bot.keyboards.callbacks import OpenScreen, Screen, StartQuiz, TopicCard
+from bot.middlewares.fresh import from_broadcast
 from bot.services.broadcaster import (
     PermanentError,
     RetryAfterError,
@@ -63,6 +64,8 @@ def content_button(
         )
     else:
         return None
+    # Opens its screen in a new message: the broadcast stays where it is.
+    button.callback_data = from_broadcast(str(button.callback_data))
     return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 

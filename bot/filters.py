@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiogram import F
 from aiogram.enums import ChatType
 from aiogram.filters import Filter
 from aiogram.types import Chat, TelegramObject, User
 
 from bot.domain import Profile
-from bot.services.roles import RoleService
+from bot.keyboards.callbacks import AdminAction, AdminOpen
+from bot.services.roles import RoleService, StaffMember
 
 
 class InChat(Filter):
@@ -58,3 +60,15 @@ class IsStaff(Filter):
 
 def IsModerator() -> IsStaff:  # noqa: N802 - reads as a filter class at the call site
     return IsStaff(moderators_only=True)
+
+
+class IsOwner(Filter):
+    """Passes for owners (ADMIN_IDS) only; the staff filter has put `member` in the data."""
+
+    async def __call__(self, event: TelegramObject, member: StaffMember | None = None) -> bool:
+        return member is not None and member.is_owner
+
+
+def menu(*actions: AdminAction) -> Filter:
+    """A button of the /admin menu, for these actions."""
+    return AdminOpen.filter(F.action.in_(set(actions)))

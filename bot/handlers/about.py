@@ -73,8 +73,8 @@ def privacy_text() -> str:
             _("<b>Anonymous reports</b>"),
             _("• a report is stored with no link to you: no chat number, no name, no username"),
             _("• your receipt code is stored only as a fingerprint, so only you can use it"),
-            _("• photos are kept as Telegram re-encoded them, without hidden location data"),
-            _("• the text and photos of a closed report are deleted after a while"),
+            _("• photos are copied anew, without hidden data such as where they were taken"),
+            _("• a report's text and photos are deleted once nothing happened to it for a while"),
             "",
             _(
                 "Nobody gets your data for advertising. To stop campaign messages, send /stop; "

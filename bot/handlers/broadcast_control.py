@@ -9,9 +9,10 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.delivery import progress_text, status_name
 from bot.domain import Broadcast
+from bot.filters import menu
 from bot.keyboards.broadcast import broadcast_controls
 from bot.keyboards.builder import InlineKeyboard
-from bot.keyboards.callbacks import BroadcastAct, BroadcastOpen
+from bot.keyboards.callbacks import AdminAction, BroadcastAct, BroadcastOpen
 from bot.screens.common import show
 from bot.services.broadcasts import (
     BroadcastControl,
@@ -48,9 +49,10 @@ async def show_broadcasts(
 
 
 async def broadcasts_command(
-    message: Message, member: StaffMember, broadcasts: BroadcastService
+    target: Message | CallbackQuery, member: StaffMember, broadcasts: BroadcastService
 ) -> None:
-    await show_broadcasts(message, member, broadcasts)
+    """/broadcasts, or 📣 in the /admin menu."""
+    await show_broadcasts(target, member, broadcasts)
 
 
 async def _in_scope(
@@ -99,6 +101,7 @@ async def control_broadcast(
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.register(broadcasts_command, Command("broadcasts"))
+    router.callback_query.register(broadcasts_command, menu(AdminAction.BROADCASTS))
     router.callback_query.register(open_broadcast, BroadcastOpen.filter())
     router.callback_query.register(control_broadcast, BroadcastAct.filter())
     return router

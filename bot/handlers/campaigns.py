@@ -10,8 +10,9 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.delivery import send_content
 from bot.domain import Language
+from bot.filters import menu
 from bot.keyboards.builder import InlineKeyboard
-from bot.keyboards.callbacks import CampaignAct
+from bot.keyboards.callbacks import AdminAction, CampaignAct
 from bot.screens.common import show
 from bot.services.campaigns import CampaignService, UnknownCampaignError, campaign_content
 from bot.services.content import Library
@@ -62,8 +63,11 @@ async def show_campaigns(
     )
 
 
-async def campaigns_command(message: Message, campaigns: CampaignService, i18n: I18n) -> None:
-    await show_campaigns(message, campaigns, Language(i18n.current_locale))
+async def campaigns_command(
+    target: Message | CallbackQuery, campaigns: CampaignService, language: Language
+) -> None:
+    """/campaigns, or 🗓 in the /admin menu."""
+    await show_campaigns(target, campaigns, language)
 
 
 async def campaign_action(
@@ -104,5 +108,6 @@ async def campaign_action(
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.register(campaigns_command, Command("campaigns"))
+    router.callback_query.register(campaigns_command, menu(AdminAction.CAMPAIGNS))
     router.callback_query.register(campaign_action, CampaignAct.filter())
     return router

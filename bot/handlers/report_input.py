@@ -64,6 +64,9 @@ async def take_message(
         return
     taken = draft.take(step, given)
     preface = taken_text(taken, draft, step)
+    if text and not taken.anything:
+        # Emoji or punctuation alone: nothing a moderator could act on.
+        preface = _("Please say it in words: emoji alone don't tell the moderators what you saw.")
     if current == ReportForm.link.state and not draft.has_source:
         preface = "\n\n".join(filter(None, (preface, no_link_text())))
     if answered(current, draft, taken):

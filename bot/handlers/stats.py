@@ -9,10 +9,11 @@ from html import escape
 from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Language, Role, TipCategory, TipStatus, parse_enum
+from bot.filters import menu
+from bot.keyboards.callbacks import AdminAction
 from bot.keyboards.common import LANGUAGE_NAMES, role_label
 from bot.keyboards.labels import category_label, status_label
 from bot.screens.common import show
@@ -191,17 +192,19 @@ async def show_stats(
 
 
 async def stats_command(
-    message: Message,
+    target: Message | CallbackQuery,
     member: StaffMember,
     stats: StatsService,
     library: Library,
-    i18n: I18n,
+    language: Language,
     bot: Bot,
 ) -> None:
-    await show_stats(message, member, stats, library, Language(i18n.current_locale), bot)
+    """/stats, or 📊 in the /admin menu."""
+    await show_stats(target, member, stats, library, language, bot)
 
 
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.register(stats_command, Command("stats"))
+    router.callback_query.register(stats_command, menu(AdminAction.STATS))
     return router

@@ -12,8 +12,9 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.db.repositories.tips import QueueFilter, QueueRow
 from bot.domain import Language, TipCategory, TipStatus, parse_enum
+from bot.filters import menu
 from bot.keyboards.builder import InlineKeyboard
-from bot.keyboards.callbacks import QueueFilterField, TipOpen, TipQueue, TipQueueFilter
+from bot.keyboards.callbacks import AdminAction, QueueFilterField, TipOpen, TipQueue, TipQueueFilter
 from bot.keyboards.labels import category_label, status_label
 from bot.screens.common import show
 from bot.services.content import Library
@@ -108,9 +109,14 @@ async def show_queue(
 
 
 async def tips_command(
-    message: Message, member: StaffMember, tips: TipService, library: Library, i18n: I18n
+    target: Message | CallbackQuery,
+    member: StaffMember,
+    tips: TipService,
+    library: Library,
+    language: Language,
 ) -> None:
-    await show_queue(message, TipQueue(), member, tips, library, Language(i18n.current_locale))
+    """/tips, or 🗂 in the /admin menu."""
+    await show_queue(target, TipQueue(), member, tips, library, language)
 
 
 async def tips_page(
@@ -164,6 +170,7 @@ async def choose_filter(
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.register(tips_command, Command("tips"))
+    router.callback_query.register(tips_command, menu(AdminAction.TIPS))
     router.callback_query.register(tips_page, TipQueue.filter())
     router.callback_query.register(choose_filter, TipQueueFilter.filter())
     return router

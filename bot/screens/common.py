@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from aiogram.exceptions import TelegramBadRequest
@@ -10,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.keyboards.callbacks import Screen
 from bot.keyboards.common import main_menu
+from bot.middlewares.fresh import FRESH_SCREEN
 
 # Edits Telegram refuses for the message, not for the screen: send the screen anew instead.
 CANNOT_EDIT = (
@@ -34,7 +36,7 @@ async def show(
     message = target.message
     shown = message.message_id if message is not None else None
     edited = False
-    if isinstance(message, Message):
+    if isinstance(message, Message) and not FRESH_SCREEN.get():
         try:
             await message.edit_text(text, reply_markup=markup)
             edited = True
@@ -57,3 +59,12 @@ def menu_text() -> str:
 
 async def show_menu(target: Message | CallbackQuery, features: Sequence[Screen]) -> None:
     await show(target, menu_text(), main_menu(features))
+
+
+def utc_offset(tz: dt.tzinfo, at: dt.datetime | None = None) -> str:
+    """The zone as people in Kazakhstan say it: "UTC+5" (not Babel's zone names)."""
+    offset = (at or dt.datetime.now(dt.UTC)).astimezone(tz).utcoffset() or dt.timedelta()
+    hours, rest = divmod(int(offset.total_seconds()), 3600)
+    minutes = rest // 60
+    sign = "+" if offset >= dt.timedelta() else "-"
+    return f"UTC{sign}{abs(hours)}" + (f":{minutes:02d}" if minutes else "")

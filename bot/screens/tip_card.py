@@ -24,6 +24,7 @@ from bot.keyboards.callbacks import (
     TipSetStatus,
 )
 from bot.keyboards.labels import category_label, status_for_reporter, status_label
+from bot.screens.common import utc_offset
 from bot.screens.report import link_line, origin_label
 from bot.services.content import Library
 from bot.services.links import extract
@@ -75,8 +76,10 @@ def card_text(view: TipView, library: Library, language: Language, tz: dt.tzinfo
     if tip.purged:
         lines.append(_("🧹 Text and photos were deleted after the retention period."))
     lines += _follow_up_summary(view.events)
+    # Stored to the hour (DESIGN.md), shown in TIMEZONE with its offset.
+    received = tip.created_at.astimezone(tz)
     lines.append(
-        _("Received {date}").format(date=tip.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
+        _("Received {date}").format(date=f"{received:%Y-%m-%d %H:%M} {utc_offset(tz, received)}")
     )
     return "\n".join(lines)
 

@@ -33,23 +33,12 @@ def _font(size: float, weight: str = "normal") -> FontProperties:
     return FontProperties(family=FONT_FAMILY, size=size, weight=weight)
 
 
-def _plot_series(
-    axes: Axes, name: str, values: Sequence[int | None], color: str, small_y: float
-) -> None:
+def _plot_series(axes: Axes, name: str, values: Sequence[int | None], color: str) -> None:
     positions = range(len(values))
-    # NaN breaks the line, so a suppressed week is a gap rather than a dip to zero.
+    # NaN breaks the line, so a suppressed (or empty) week is a gap: no point, no dip to zero.
+    # The shaded "<5" band says what a gap means; a marker there would read as a count.
     shown = [math.nan if value is None else float(value) for value in values]
     axes.plot(positions, shown, marker="o", linewidth=2, color=color, label=name)
-    small = [position for position, value in zip(positions, values, strict=True) if value is None]
-    axes.plot(
-        small,
-        [small_y] * len(small),
-        linestyle="none",
-        marker="o",
-        markerfacecolor="white",
-        markeredgecolor=color,
-        color=color,
-    )
 
 
 def _week_labels(weeks: Sequence[dt.date]) -> list[str]:
@@ -91,8 +80,7 @@ def render_weekly_trend(
     FigureCanvasAgg(figure)  # attaches itself: savefig renders with Agg, no GUI backend
     axes = figure.add_subplot()
     for index, (name, values) in enumerate(series.items()):
-        small_y = SMALL_CELL * (index + 1) / (len(series) + 1)
-        _plot_series(axes, name, values, f"C{index}", small_y)  # C0, C1: the default cycle
+        _plot_series(axes, name, values, f"C{index}")  # C0, C1: the default cycle
     _style_axes(axes, weeks, title, week_label)
     if series:
         # Below the plot, so that it never covers a line.

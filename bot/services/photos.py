@@ -24,9 +24,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 MAX_SIDE = 1600
 MAX_PIXELS = 40_000_000
 JPEG_QUALITY = 85
-QR_FORMATS = zxingcpp.BarcodeFormats(
-    [zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.MicroQRCode]
-)
+
+
+# Made per call, not held: a zxing-cpp object alive at exit makes nanobind report leaks.
+def _qr_formats() -> zxingcpp.BarcodeFormats:
+    qr = zxingcpp.BarcodeFormat
+    return zxingcpp.BarcodeFormats([qr.QRCode, qr.MicroQRCode])
 
 
 class NotAPhotoError(ValueError):
@@ -53,7 +56,7 @@ def clean(data: bytes) -> CleanPhoto:
     codes = tuple(
         dict.fromkeys(
             result.text
-            for result in zxingcpp.read_barcodes(image, formats=QR_FORMATS)
+            for result in zxingcpp.read_barcodes(image, formats=_qr_formats())
             if result.text
         )
     )

@@ -80,6 +80,10 @@ async def test_moderator_broadcasts_to_subscribers_in_their_languages(
     )
     reply = await aigerim.click_in(kazakh.message_id or 0, f"{topic.emoji} {topic.title.kk}")
     assert topic.cards[0].text.kk.splitlines()[0] in reply.text
+    # The topic opens in a new message: the broadcast stays as it was.
+    assert reply.edits == [] and reply.messages
+    still = next(m for m in aigerim.messages if m.message_id == kazakh.message_id)
+    assert "білім" in still.text
 
 
 async def test_one_language_only_goes_to_that_language(

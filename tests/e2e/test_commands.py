@@ -104,6 +104,10 @@ async def test_helplines_come_from_the_data_file(dmitry: FakeUser, tr: Tr) -> No
         for n in ("112", "111")
     }
     assert first_line["112"] < first_line["111"]
+    # Each number is printed once on its line ("112 — 112 — ..." was a bug).
+    for line in contact_lines:
+        number = line.split()[1]
+        assert line.count(number) == 1, line
 
 
 async def test_switching_language_in_settings(aigerim: FakeUser, tr: Tr) -> None:

@@ -486,3 +486,25 @@ async def test_answers_need_the_receipt_and_guessing_stays_limited(
     reply = await stranger.send(f"/status {code}")
     assert reply.text == tr("Too many tries. Please wait an hour and try again.", RU)
     assert await count_rows(running, "SELECT COUNT(*) FROM tip_events WHERE kind = 'answer'") == 0
+
+
+async def test_emoji_alone_is_not_a_description(
+    fake: FakeTelegram, running: RunningBot, tr: Tr
+) -> None:
+    user = fake.user(user_id=8119, language_code="ru")
+    await user.send("/report")
+    await user.click(tr(CATEGORY_LABELS[TipCategory.OTHER], RU))
+    await user.click(tr("Skip ➡️", RU))  # no link: words are required now
+    reply = await user.send("😡😡👎!!!")
+    assert (
+        tr("Please say it in words: emoji alone don't tell the moderators what you saw.", RU)
+        in reply.text
+    )
+    assert tr("Skip ➡️", RU) not in reply.buttons  # still required
+    reply = await user.send("Продают вейпы детям у школы 😡")
+    photos = tr(
+        "You can add up to 3 photos. Send them as photos, not as files. "
+        "Don't go close to take them.",
+        RU,
+    )
+    assert photos in reply.text  # words: the form goes on

@@ -82,3 +82,28 @@ def test_series_must_match_the_weeks() -> None:
         render_weekly_trend(WEEKS, {"x": [1, 2, 3]}, title="t", week_label="w")
     with pytest.raises(ValueError, match="at least one week"):
         render_weekly_trend([], {}, title="t", week_label="w")
+
+
+def test_suppressed_weeks_draw_no_point() -> None:
+    """A week under "<5" is no data point: nothing in the series' colour is drawn for it."""
+    blue = (31, 119, 180)  # matplotlib's C0
+
+    def blue_pixels(values: list[int | None]) -> int:
+        data = render_weekly_trend(WEEKS[:3], {"x": values}, title="t", week_label="w")
+        with Image.open(io.BytesIO(data)) as image:
+            rgb = image.convert("RGB")
+            width, height = rgb.size
+            return sum(
+                1 for x in range(width) for y in range(height) if _near(rgb.getpixel((x, y)), blue)
+            )
+
+    legend_only = blue_pixels([None, None, None])
+    assert blue_pixels([None, 12, None]) > legend_only  # one real week: one point
+    # The legend's sample line alone (about 130 pixels); hollow markers at the gaps, as the
+    # chart once drew them, added about 70 more.
+    assert legend_only < 160
+
+
+def _near(pixel: object, colour: tuple[int, int, int]) -> bool:
+    assert isinstance(pixel, tuple)
+    return all(abs(int(a) - b) < 40 for a, b in zip(pixel, colour, strict=True))
