@@ -3,13 +3,14 @@ and the audience, sees a preview exactly as recipients will, and starts it."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from html import escape
 from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command
+from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -184,56 +185,69 @@ async def photo_received(message: Message, state: FSMContext) -> None:
     await _ask_button(message, state)
 
 
-async def compose_button(
+async def skip_kazakh(callback: CallbackQuery, state: FSMContext) -> None:
+    await _ask_russian(callback, state)
+
+
+async def skip_russian(callback: CallbackQuery, state: FSMContext) -> None:
+    if not (await state.get_data()).get("text_kk"):
+        await callback.answer(_("At least one language needs a text."), show_alert=True)
+        return
+    await _ask_photo(callback, state)
+
+
+async def skip_photo(callback: CallbackQuery, state: FSMContext) -> None:
+    await _ask_button(callback, state)
+
+
+async def no_button(
+    callback: CallbackQuery, state: FSMContext, library: Library, language: Language
+) -> None:
+    await state.update_data(button_kind=None, button_target=None)
+    await _show_audience(callback, state, library, language)
+
+
+async def toggle_urgent(
+    callback: CallbackQuery, state: FSMContext, library: Library, language: Language
+) -> None:
+    await state.update_data(urgent=not (await state.get_data())["urgent"])
+    await _show_audience(callback, state, library, language)
+
+
+async def audience_done(
     callback: CallbackQuery,
-    callback_data: ComposeButton,
     state: FSMContext,
     library: Library,
-    i18n: I18n,
-    member: StaffMember,
     broadcasts: BroadcastService,
     bot: Bot,
+    i18n: I18n,
 ) -> None:
-    current = await state.get_state()
-    action = callback_data.action
-    language = Language(i18n.current_locale)
-    # A button of a composer that is no longer open (finished, cancelled, or the bot restarted).
-    if (
-        current is None
-        or current not in Compose.__all_states_names__
-        or (action is ComposeAction.CANCEL)
-    ):
-        await state.clear()
-        await show(callback, _("The broadcast was cancelled; nothing was sent."))
-        return
-    data = await state.get_data()
-    if action is ComposeAction.SKIP and current == Compose.text_kk.state:
-        await _ask_russian(callback, state)
-    elif action is ComposeAction.SKIP and current == Compose.text_ru.state:
-        if not data.get("text_kk"):
-            await callback.answer(_("At least one language needs a text."), show_alert=True)
-            return
-        await _ask_photo(callback, state)
-    elif action is ComposeAction.SKIP and current == Compose.photo.state:
-        await _ask_button(callback, state)
-    # Each button belongs to one step: an older message's button does nothing but say so.
-    elif action is ComposeAction.NO_BUTTON and current == Compose.button.state:
-        await state.update_data(button_kind=None, button_target=None)
-        await _show_audience(callback, state, library, language)
-    elif action is ComposeAction.TOGGLE_URGENT and current == Compose.audience.state:
-        await state.update_data(urgent=not data["urgent"])
-        await _show_audience(callback, state, library, language)
-    elif action is ComposeAction.REGIONS and current == Compose.audience.state:
-        await _choose_region(callback, member, library, language)
-    elif action is ComposeAction.AUDIENCE_DONE and current == Compose.audience.state:
-        await _preview(callback, state, library, broadcasts, bot, i18n)
-    elif action is ComposeAction.START and current == Compose.preview.state:
-        await _start(callback, state, member, broadcasts, bot)
-    else:
-        await callback.answer(_("This button is out of date."), show_alert=True)
+    await _preview(callback, state, library, broadcasts, bot, i18n)
 
 
-async def _choose_region(
+async def cancel_composer(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await show(callback, _("The broadcast was cancelled; nothing was sent."))
+
+
+async def composer_closed(callback: CallbackQuery) -> None:
+    """A button of a composer that is no longer open: finished, cancelled, or the bot
+    restarted. It says what is true: nothing is sent by it, and where started ones are."""
+    await callback.answer(
+        _(
+            "This composer is closed and the button does nothing now. Broadcasts you started "
+            "are in /broadcasts with their progress."
+        ),
+        show_alert=True,
+    )
+
+
+async def out_of_date(callback: CallbackQuery) -> None:
+    """A button of an earlier step of the open composer."""
+    await callback.answer(_("This button is out of date."), show_alert=True)
+
+
+async def choose_audience_region(
     callback: CallbackQuery, member: StaffMember, library: Library, language: Language
 ) -> None:
     if member.region is not None:
@@ -353,7 +367,7 @@ async def _preview(
     await bot.send_message(chat_id, "\n".join(lines), reply_markup=markup)
 
 
-async def _start(
+async def start_broadcast(
     callback: CallbackQuery,
     state: FSMContext,
     member: StaffMember,
@@ -383,7 +397,27 @@ def create_router() -> Router:
     router.message.register(text_received, Compose.text_kk, not_a_command)
     router.message.register(text_received, Compose.text_ru, not_a_command)
     router.message.register(photo_received, Compose.photo, not_a_command)
-    router.callback_query.register(compose_button, ComposeButton.filter())
+
+    # One handler per (button, step): a button of another step is out of date.
+    def button(action: ComposeAction) -> Filter:
+        return ComposeButton.filter(F.action == action)
+
+    steps: list[tuple[Callable[..., Awaitable[None]], ComposeAction, State]] = [
+        (skip_kazakh, ComposeAction.SKIP, Compose.text_kk),
+        (skip_russian, ComposeAction.SKIP, Compose.text_ru),
+        (skip_photo, ComposeAction.SKIP, Compose.photo),
+        (no_button, ComposeAction.NO_BUTTON, Compose.button),
+        (toggle_urgent, ComposeAction.TOGGLE_URGENT, Compose.audience),
+        (choose_audience_region, ComposeAction.REGIONS, Compose.audience),
+        (audience_done, ComposeAction.AUDIENCE_DONE, Compose.audience),
+        (start_broadcast, ComposeAction.START, Compose.preview),
+    ]
+    for handler, action, step in steps:
+        router.callback_query.register(handler, button(action), step)
+    composing = StateFilter(Compose)
+    router.callback_query.register(cancel_composer, button(ComposeAction.CANCEL), composing)
+    router.callback_query.register(out_of_date, ComposeButton.filter(), composing)
+    router.callback_query.register(composer_closed, ComposeButton.filter())
     router.callback_query.register(choose_button_kind, ComposeButtonKind.filter(), Compose.button)
     router.callback_query.register(choose_target, ComposeTarget.filter(), Compose.button)
     router.callback_query.register(toggle_role, ComposeRole.filter(), Compose.audience)

@@ -10,7 +10,7 @@ from bot.domain import Language
 from bot.fake_api import FakeGroup, FakeTelegram, FakeUser
 from bot.keyboards.callbacks import BroadcastAct
 from bot.services.content import Library
-from tests.e2e.conftest import RunningBot
+from tests.e2e.conftest import RunningBot, count_rows
 from tests.e2e.test_onboarding import onboard
 
 Tr = Callable[[str, Language], str]
@@ -80,6 +80,15 @@ async def test_moderator_broadcasts_to_subscribers_in_their_languages(
     )
     reply = await aigerim.click_in(kazakh.message_id or 0, f"{topic.emoji} {topic.title.kk}")
     assert topic.cards[0].text.kk.splitlines()[0] in reply.text
+    # The preview's Start, pressed again, says what is true and sends nothing.
+    stale = await owner.click(tr("✅ Start the broadcast", RU))
+    assert stale.callback_answer is not None
+    assert stale.callback_answer.text == tr(
+        "This composer is closed and the button does nothing now. Broadcasts you started are "
+        "in /broadcasts with their progress.",
+        RU,
+    )
+    assert await count_rows(running, "SELECT COUNT(*) FROM broadcasts") == 1
     # The topic opens in a new message: the broadcast stays as it was.
     assert reply.edits == [] and reply.messages
     still = next(m for m in aigerim.messages if m.message_id == kazakh.message_id)

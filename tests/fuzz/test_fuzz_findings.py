@@ -26,6 +26,7 @@ from bot.keyboards.callbacks import (
     StaffRemove,
     TopicCard,
 )
+from bot.middlewares.fresh import from_broadcast
 from tests.fuzz.harness import BotHarness
 from tests.fuzz.known_bugs import KNOWN_BUGS, KnownBug, known_bug
 
@@ -84,7 +85,7 @@ def test_button_under_a_photo_broadcast_opens_its_screen(harness: BotHarness) ->
         # What the broadcaster's TelegramSender does for each recipient.
         with harness.app.i18n.use_locale(Language.KK.value):
             await send_content(harness.app.bot, teen.chat_id, Language.KK, content, library)
-        await harness.press(teen, TopicCard(topic=topic.id, card=0).pack())
+        await harness.press(teen, from_broadcast(TopicCard(topic=topic.id, card=0).pack()))
 
     harness.run(scenario())
     no_problems(harness)

@@ -7,7 +7,13 @@ import datetime as dt
 import pytest
 
 from bot.db import Database
-from bot.services.roles import InviteError, RoleError, RoleService, StaffRole
+from bot.services.roles import (
+    InviteError,
+    PermissionDeniedError,
+    RoleError,
+    RoleService,
+    StaffRole,
+)
 from tests.clock import Clock
 
 OWNER = 1
@@ -68,3 +74,32 @@ async def test_add_remove_and_owners_are_fixed(roles: RoleService, db: Database)
         conn.execute("SELECT action FROM audit_log ORDER BY id") as cursor,
     ):
         assert [row[0] async for row in cursor] == ["staff.add", "staff.remove"]
+
+
+async def test_only_owners_change_the_team_whatever_a_handler_checked(
+    roles: RoleService,
+) -> None:
+    moderator = (await roles.add(OWNER, 50, StaffRole.MODERATOR, None)).user_id
+    for change in (
+        roles.add(moderator, 51, StaffRole.MODERATOR, None),
+        roles.remove(moderator, 50),
+        roles.create_invite(moderator, StaffRole.MODERATOR, None),
+        roles.revoke_invite(moderator, 1),
+        roles.open_invites(moderator),
+    ):
+        with pytest.raises(PermissionDeniedError):
+            await change
+    assert await roles.member(51) is None and await roles.member(50) is not None
+
+
+async def test_a_bound_invite_is_for_its_account_and_can_be_revoked(roles: RoleService) -> None:
+    token = await roles.create_invite(OWNER, StaffRole.VOLUNTEER, "almaty", for_user=60)
+    with pytest.raises(InviteError):
+        await roles.accept_invite(token, 61)
+    assert (await roles.accept_invite(token, 60)).region == "almaty"
+    other = await roles.create_invite(OWNER, StaffRole.MODERATOR, None)
+    [invite] = await roles.open_invites(OWNER)
+    assert await roles.revoke_invite(OWNER, invite.id)
+    assert not await roles.revoke_invite(OWNER, invite.id)  # once
+    with pytest.raises(InviteError):
+        await roles.accept_invite(other, 62)
