@@ -52,6 +52,7 @@ from bot.services.roles import RoleService
 from bot.services.stats import StatsService
 from bot.services.tips import TipService
 from bot.services.users import UserService
+from bot.telegram_session import PatientRequests
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ RECEIPT_GUESSES_PER_HOUR = 5
 
 def create_bot(settings: Settings) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
+    session.middleware(PatientRequests())
     return Bot(
         token=settings.require_token().get_secret_value(),
         session=session,

@@ -33,6 +33,7 @@ from bot.services.broadcaster import (
     UnreachableError,
 )
 from bot.services.content import Library
+from bot.telegram_session import paced_by_caller
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,9 @@ class TelegramSender:
 
     async def send(self, chat_id: int, language: Language, content: BroadcastContent) -> None:
         try:
-            with speaking(self._i18n, language.value):
+            # The broadcaster paces itself: a 429 pauses the whole broadcast, failures wait
+            # in its queue while the rest of the audience is served.
+            with speaking(self._i18n, language.value), paced_by_caller():
                 await send_content(self._bot, chat_id, language, content, self._library)
         except TelegramRetryAfter as exc:
             raise RetryAfterError(exc.retry_after) from exc

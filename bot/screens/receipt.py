@@ -26,6 +26,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.screens.common import show
 from bot.services.drafts import DraftStore
+from bot.telegram_session import paced_by_caller
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,8 @@ async def show_receipt(
         try:
             # Idempotent: if an edit landed but its answer was lost, the retry finds the
             # message already showing the receipt ("not modified"), which counts as shown.
-            shown = await show(target, receipt)
+            with paced_by_caller():  # retried here, and the reporter told to press again
+                shown = await show(target, receipt)
         except TelegramRetryAfter as exc:
             wait = min(float(exc.retry_after), LONGEST_WAIT_SECONDS)
         except (TelegramServerError, TelegramNetworkError):

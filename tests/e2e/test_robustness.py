@@ -132,3 +132,17 @@ async def test_an_update_aiogram_cannot_read_is_skipped_without_its_content(
     assert f"Skipped update {update_id}" in logged
     for secret in ("my very private words", "Secretname", "secret_user", "5123"):
         assert secret not in logged, secret
+
+
+async def test_flood_control_and_server_errors_delay_a_screen_never_drop_it(
+    fake: FakeTelegram, running: RunningBot, tr: Tr
+) -> None:
+    user = fake.user(user_id=5124, language_code="ru")
+    fake.fail_next("sendMessage", 429, retry_after=1, chat_id=user.chat_id)
+    reply = await user.send("/privacy", timeout=10)
+    assert tr("<b>What I keep</b>", RU).removeprefix("<b>").removesuffix("</b>") in reply.text
+    fake.fail_next("sendMessage", 502, description="Bad Gateway", times=2, chat_id=user.chat_id)
+    reply = await user.send("/privacy", timeout=10)
+    assert tr("<b>What I keep</b>", RU).removeprefix("<b>").removesuffix("</b>") in reply.text
+    attempts = [c for c in fake.calls_to("sendMessage") if c.params.get("chat_id") == user.chat_id]
+    assert len(attempts) == 5  # 429 then success; 502, 502, then success

@@ -1,0 +1,89 @@
+"""Every screen arrives: requests to Telegram wait out flood control and transient failures.
+
+Telegram answers 429 with `retry_after` when a chat or the bot sends too fast, and now and
+then 5xx or a dropped connection. Without this a preview, a card, an apology or a receipt
+would be lost to the first such answer. The session middleware retries: a 429 after its
+`retry_after` (up to LONGEST_WAIT_SECONDS), 5xx and network errors after a bounded back-off.
+
+Callers that pace themselves say so with `paced_by_caller()`: the broadcaster (one 429 pauses
+the whole broadcast, and its queue retries), the receipt (which tells the reporter to press
+again rather than keep them waiting), and polling (which has its own back-off).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+
+logger = logging.getLogger(__name__)
+
+ATTEMPTS = 5
+LONGEST_WAIT_SECONDS = 60.0
+BACKOFF_SECONDS = 0.5  # doubled after each failure: 0.5, 1, 2, 4 s
+
+_PACED_BY_CALLER: ContextVar[bool] = ContextVar("paced_by_caller", default=False)
+
+
+@contextlib.contextmanager
+def paced_by_caller() -> Iterator[None]:
+    """Requests made in this block are not retried here: the caller handles failures."""
+    token = _PACED_BY_CALLER.set(True)
+    try:
+        yield
+    finally:
+        _PACED_BY_CALLER.reset(token)
+
+
+class PatientRequests(BaseRequestMiddleware):
+    def __init__(
+        self,
+        attempts: int = ATTEMPTS,
+        longest_wait: float = LONGEST_WAIT_SECONDS,
+        backoff: float = BACKOFF_SECONDS,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self.attempts = attempts
+        self.longest_wait = longest_wait
+        self.backoff = backoff
+        self._sleep = sleep
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if _PACED_BY_CALLER.get() or method.__api_method__ == GetUpdates.__api_method__:
+            return await make_request(bot, method)
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if attempt == self.attempts or exc.retry_after > self.longest_wait:
+                    raise
+                wait = float(exc.retry_after)
+            except (TelegramServerError, TelegramNetworkError) as exc:
+                if attempt == self.attempts:
+                    raise
+                wait = self.backoff * 2 ** (attempt - 1)
+                logger.info(
+                    "%s failed (%s), retrying in %.1f s",
+                    method.__api_method__,
+                    type(exc).__name__,
+                    wait,
+                )
+            await self._sleep(wait)
+        raise AssertionError("unreachable: the last attempt returns or raises")
