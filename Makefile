@@ -6,10 +6,12 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install run test lint i18n-extract i18n-update i18n-compile migrate content-check
 
-$(STAMP): pyproject.toml
+# The bot, and beside it the fake Bot API and the local demo (distributions of their own,
+# in packages/): `make run` without a token starts the demo, and the tests use the fake.
+$(STAMP): pyproject.toml packages/fake-telegram/pyproject.toml packages/demo/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev]" -e packages/fake-telegram -e packages/demo
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -34,10 +36,10 @@ content-check: install
 # The gettext cycle: extract msgids from the code, merge them into each catalogue, compile.
 i18n-extract: install
 	$(BIN)/pybabel extract --input-dirs=bot --keywords="__ N_" --no-location \
-		--project=qorgan --sort-by-file -o locales/messages.pot
+		--project=qorgan --sort-by-file -o bot/locales/messages.pot
 
 i18n-update: i18n-extract
-	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching \
+	$(BIN)/pybabel update -i bot/locales/messages.pot -d bot/locales -D messages --no-fuzzy-matching \
 		--ignore-obsolete
 
 i18n-compile: install

@@ -41,7 +41,7 @@ STATS_PATH = "/bench/stats"
 
 
 async def serve_fake(subscribers: int, rate_limits: bool) -> None:
-    from bot.fake_api import FakeTelegram
+    from fake_telegram import FakeTelegram
 
     fake = FakeTelegram(rate_limits=rate_limits)
     await fake.start()

@@ -65,7 +65,7 @@ class Driver:
         self.first_topic = first_topic
 
     def push_message(self, chat_id: int, text: str) -> float:
-        from bot.fake_api.entities import detect_entities
+        from fake_telegram.entities import detect_entities
 
         store = self.fake.store
         chat = store.chats[chat_id]
@@ -87,9 +87,9 @@ class Driver:
 
     def push_callback(self, chat_id: int, callback_data: str) -> float:
         """A press on a button of the newest bot message with an inline keyboard."""
-        from bot.fake_api.objects import new_callback_query_id
-        from bot.fake_api.state import CallbackQueryRecord
-        from bot.fake_api.views import inline_rows
+        from fake_telegram.objects import new_callback_query_id
+        from fake_telegram.state import CallbackQueryRecord
+        from fake_telegram.views import inline_rows
 
         store = self.fake.store
         chat = store.chats[chat_id]
@@ -228,8 +228,9 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def serve_fake(users: int) -> None:
+    from fake_telegram import FakeTelegram
+
     from bot.domain import Role
-    from bot.fake_api import FakeTelegram
     from bot.services.content import load_library
 
     fake = FakeTelegram()

@@ -86,7 +86,13 @@ async def _run(settings: Settings) -> None:
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.demo import DemoServer, serve_until_stopped  # imported late, like the bot
+    try:  # a distribution of its own: installed by `make run`, not in the Docker image
+        from qorgan_demo import DemoServer, serve_until_stopped
+    except ImportError:
+        raise SettingsError(
+            "the local demo is not installed: pip install -e packages/fake-telegram "
+            "-e packages/demo (make run does), or set BOT_TOKEN to run against Telegram"
+        ) from None
 
     database: Path = args.database
     if database.resolve() == settings.database_path.resolve():

@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_telegram import FakeGroup, FakeTelegram
 
 from bot.config import Settings
 from bot.db import Database
 from bot.domain import Audience, BroadcastContent, Language
-from bot.fake_api import FakeGroup, FakeTelegram
 from bot.i18n import create_i18n
 from bot.services.broadcasts import BroadcastService
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import asyncio
 import random
 
+from fake_telegram import FakeGroup, FakeTelegram
+from fake_telegram.activity import Wait
+
 from bot.domain import BroadcastContent, Language
-from bot.fake_api import FakeGroup, FakeTelegram
-from bot.fake_api.activity import Wait
 from tests.crash.conftest import (
     BATCH,
     OWNER_ID,

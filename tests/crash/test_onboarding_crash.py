@@ -7,9 +7,10 @@ import asyncio
 from collections import Counter
 from pathlib import Path
 
+from fake_telegram import FakeTelegram, FakeUser
+from fake_telegram.activity import Wait
+
 from bot.domain import Language
-from bot.fake_api import FakeTelegram, FakeUser
-from bot.fake_api.activity import Wait
 from tests.crash.conftest import BotProcess, CrashLog, assert_intact, query, seeded, tr
 
 KK, RU = Language.KK, Language.RU

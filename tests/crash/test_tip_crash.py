@@ -9,9 +9,10 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from fake_telegram import FakeGroup, FakeTelegram, FakeUser
+from fake_telegram.activity import Wait
+
 from bot.domain import Language
-from bot.fake_api import FakeGroup, FakeTelegram, FakeUser
-from bot.fake_api.activity import Wait
 from bot.services.receipts import hash_code
 from tests.crash.conftest import (
     MODERATOR_CHAT_ID,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.fake_api import FakeTelegram
+from fake_telegram import FakeTelegram
+
 from tests.crash.conftest import BotProcess, CrashLog
 
 HOLD = 60.0

@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from fake_telegram import FakeGroup, FakeTelegram, FakeUser
 from pydantic import SecretStr
 
 from bot.app import Application
 from bot.config import Settings
 from bot.domain import Language
-from bot.fake_api import FakeGroup, FakeTelegram, FakeUser
 from bot.i18n import create_i18n
 
 OWNER_ID = 900_001

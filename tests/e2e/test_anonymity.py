@@ -12,10 +12,11 @@ import struct
 from collections.abc import Callable
 from pathlib import Path
 
+from fake_telegram import FakeGroup, FakeTelegram, FakeUser, UploadedFile
+
 from bot.app import Application
 from bot.db.backup import backup
 from bot.domain import Language, TipCategory
-from bot.fake_api import FakeGroup, FakeTelegram, FakeUser, UploadedFile
 from tests.e2e.conftest import (
     MODERATOR_CHAT_ID,
     OWNER_ID,

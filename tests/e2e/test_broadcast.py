@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from fake_telegram import FakeGroup, FakeTelegram, FakeUser
+
 from bot.domain import Language
-from bot.fake_api import FakeGroup, FakeTelegram, FakeUser
 from bot.keyboards.callbacks import BroadcastAct
 from bot.services.content import Library
 from tests.e2e.conftest import RunningBot, count_rows

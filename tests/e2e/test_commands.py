@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fake_telegram import FakeTelegram, FakeUser
+
 from bot.db.repositories import users as users_repo
 from bot.domain import Language
-from bot.fake_api import FakeTelegram, FakeUser
 from tests.e2e.conftest import MODERATOR_CHAT_ID, OWNER_ID, RunningBot
 from tests.e2e.test_onboarding import onboard
 

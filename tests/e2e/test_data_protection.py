@@ -8,12 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fake_telegram import FakeGroup, FakeTelegram, FakeUser
 
 from bot.__main__ import main
 from bot.app import Application
 from bot.db.backup import BackupError, backup
 from bot.domain import Language, TipCategory
-from bot.fake_api import FakeGroup, FakeTelegram, FakeUser
 from tests.e2e.conftest import RunningBot, make_settings
 from tests.e2e.test_onboarding import onboard
 from tests.e2e.test_report import report

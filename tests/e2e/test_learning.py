@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fake_telegram import FakeTelegram, FakeUser
+
 from bot.domain import Language
-from bot.fake_api import FakeTelegram, FakeUser
 from bot.services.content import Library
 from bot.services.content.models import Quiz
 from tests.e2e.conftest import RunningBot, count_rows

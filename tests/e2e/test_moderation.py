@@ -11,11 +11,11 @@ import logging
 from collections.abc import Callable
 
 import pytest
+from fake_telegram import FakeGroup, FakeTelegram, FakeUser
+from fake_telegram.client import channel_origin, user_origin
+from fake_telegram.spec import UploadedFile
 
 from bot.domain import Language, TipCategory, TipStatus
-from bot.fake_api import FakeGroup, FakeTelegram, FakeUser
-from bot.fake_api.client import channel_origin, user_origin
-from bot.fake_api.spec import UploadedFile
 from bot.i18n import create_i18n
 from bot.keyboards.callbacks import TipSetStatus
 from tests.e2e.conftest import OWNER_ID, RunningBot, count_rows, open_details

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fake_telegram import FakeTelegram, FakeUser
+
 from bot.db.repositories import users as users_repo
 from bot.domain import Language, Role
-from bot.fake_api import FakeTelegram, FakeUser
 from tests.e2e.conftest import RunningBot
 
 Tr = Callable[[str, Language], str]

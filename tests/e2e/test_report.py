@@ -9,10 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fake_telegram import FakeGroup, FakeTelegram, FakeUser, Reply
 
 from bot.app import Application
 from bot.domain import Language, TipCategory
-from bot.fake_api import FakeGroup, FakeTelegram, FakeUser, Reply
 from tests.e2e.conftest import RunningBot, make_settings, open_details
 from tests.e2e.test_onboarding import onboard
 

@@ -11,11 +11,11 @@ from collections.abc import Callable
 
 import pytest
 import qrcode
+from fake_telegram import FakeGroup, FakeTelegram, FakeUser, UploadedFile
+from fake_telegram.client import channel_origin, hidden_origin, user_origin
 from PIL import Image, ImageDraw, ImageFilter
 
 from bot.domain import Language, TipCategory
-from bot.fake_api import FakeGroup, FakeTelegram, FakeUser, UploadedFile
-from bot.fake_api.client import channel_origin, hidden_origin, user_origin
 from bot.keyboards.callbacks import AnswerQuestion
 from tests.e2e.conftest import RunningBot, count_rows, open_details
 from tests.e2e.test_report import CATEGORY_LABELS, receipt_in

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fake_telegram import FakeTelegram, FakeUser
 
 from bot.app import Application
 from bot.db.repositories import users as users_repo
 from bot.domain import Language
-from bot.fake_api import FakeTelegram, FakeUser
 from bot.handlers import helplines
 from tests.e2e.conftest import RunningBot, make_settings
 from tests.e2e.test_onboarding import onboard

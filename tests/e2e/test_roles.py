@@ -7,10 +7,10 @@ import re
 from collections.abc import Callable
 
 import pytest
+from fake_telegram import FakeGroup, FakeTelegram, FakeUser
+from fake_telegram.spec import UploadedFile
 
 from bot.domain import Language, TipCategory, TipDraftData, TipStatus
-from bot.fake_api import FakeGroup, FakeTelegram, FakeUser
-from bot.fake_api.spec import UploadedFile
 from bot.keyboards.callbacks import TipSetStatus
 from bot.services.links import normalise
 from bot.services.roles import StaffRole

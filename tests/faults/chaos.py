@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.fake_api import ChatMessage, FakeTelegram, FakeUser
+from fake_telegram import ChatMessage, FakeTelegram, FakeUser
 
 SEND_METHODS = ("sendMessage", "editMessageText", "answerCallbackQuery")
 FAULT_KINDS = ("429", "5xx", "drop", "slow")

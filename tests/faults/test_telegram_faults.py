@@ -30,10 +30,10 @@ from pathlib import Path
 
 import pytest
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from fake_telegram import FakeTelegram, FakeUser
 
 from bot.app import Application
 from bot.domain import Language, TipCategory
-from bot.fake_api import FakeTelegram, FakeUser
 from bot.services.content import Library
 from bot.services.drafts import TipDraft
 from bot.services.links import normalise

@@ -11,18 +11,18 @@ import re
 from collections.abc import Awaitable, Callable
 
 from aiogram.types import ChatMemberAdministrator, ChatMemberRestricted
-from pydantic import BaseModel
-
-from bot.fake_api.entities import detect_entities, utf16_len
-from bot.fake_api.objects import (
+from fake_telegram.entities import detect_entities, utf16_len
+from fake_telegram.objects import (
     member_json,
     new_callback_query_id,
     new_poll_id,
     now,
     tiny_jpeg,
 )
-from bot.fake_api.state import CallbackQueryRecord, Chat
-from bot.fake_api.views import inline_rows
+from fake_telegram.state import CallbackQueryRecord, Chat
+from fake_telegram.views import inline_rows
+from pydantic import BaseModel
+
 from tests.fuzz.harness import JSON, Actor, BotHarness
 from tests.fuzz.strategies import (
     Action,

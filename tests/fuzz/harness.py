@@ -24,13 +24,13 @@ from unittest.mock import patch
 
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import Update
+from fake_telegram import FakeGroup, FakeTelegram, FakeUser
+from fake_telegram.entities import detect_entities
+from fake_telegram.objects import new_callback_query_id, now
+from fake_telegram.state import CallbackQueryRecord, Chat
 
 from bot.app import Application
 from bot.domain import Language, Role
-from bot.fake_api import FakeGroup, FakeTelegram, FakeUser
-from bot.fake_api.entities import detect_entities
-from bot.fake_api.objects import new_callback_query_id, now
-from bot.fake_api.state import CallbackQueryRecord, Chat
 from bot.keyboards.callbacks import NO_REGION, PickLanguage, PickRegion, PickRole, PickSubscription
 from bot.middlewares.throttling import FloodGate
 from bot.services.roles import StaffRole

@@ -9,9 +9,10 @@ import io
 import re
 from collections.abc import Callable
 
+from fake_telegram import FakeGroup, FakeTelegram, FakeUser
+from fake_telegram.spec import UploadedFile
+
 from bot.domain import Language
-from bot.fake_api import FakeGroup, FakeTelegram, FakeUser
-from bot.fake_api.spec import UploadedFile
 from tests.e2e.conftest import RunningBot, open_details
 from tests.e2e.test_onboarding import onboard
 

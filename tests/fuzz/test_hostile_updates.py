@@ -26,10 +26,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from fake_telegram.objects import member_json, now
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from bot.fake_api.objects import member_json, now
 from tests.fuzz.actions import Player
 from tests.fuzz.harness import ARTIFACTS, BotHarness
 from tests.fuzz.known_bugs import KNOWN_BUGS

@@ -10,8 +10,8 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Message
+from fake_telegram import FakeTelegram, FakeUser
 
-from bot.fake_api import FakeTelegram, FakeUser
 from bot.polling import GET_UPDATES_LIMIT, HOLD_SECONDS, MOST_HELD, Poller, UpdateLedger
 
 
