@@ -23,7 +23,7 @@ def test_the_wheel_is_the_bot_with_its_data(tmp_path: Path) -> None:
             "--wheel-dir",
             str(tmp_path),
             str(PROJECT),
-        ],  # fmt: skip
+        ],
         check=True,
         capture_output=True,
     )
