@@ -15,6 +15,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.domain import EventKind
 from bot.inputs import PhotoUnreadableError, download_photo
 from bot.keyboards.callbacks import AnswerQuestion
 from bot.keyboards.report import answer_keyboard
@@ -61,7 +62,9 @@ async def start_answer(
 ) -> None:
     tip_id = follow_ups.tip(callback.from_user.id)
     view = None if tip_id is None else await tips.view(tip_id)
-    if view is None:
+    asked = [] if view is None else [e.id for e in view.events if e.kind is EventKind.QUESTION]
+    if view is None or callback_data.question not in asked:
+        # No receipt shown lately, or the one shown was another report's.
         await callback.answer(
             _("To answer, send /status and your receipt code again."), show_alert=True
         )

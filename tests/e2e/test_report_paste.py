@@ -508,3 +508,24 @@ async def test_emoji_alone_is_not_a_description(
         RU,
     )
     assert photos in reply.text  # words: the form goes on
+
+
+async def test_an_answer_button_of_another_report_asks_for_its_code(
+    fake: FakeTelegram, owner: FakeUser, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
+) -> None:
+    user = fake.user(user_id=8120, language_code="kk")
+    await start_channel_report(user, tr, KK)
+    await user.send("@first_shop")
+    first = await finish(user, tr, KK)
+    await ask(fake, owner, moderators_chat, "Арна әлі жұмыс істей ме?", tr)
+    await start_channel_report(user, tr, KK)
+    await user.send("@second_shop")
+    second = await finish(user, tr, KK)
+    status = await user.send(f"/status {first}")
+    answer_button = next(b for b in status.buttons if "Арна әлі" in b)
+    await user.send(f"/status {second}")  # now the other report's receipt was shown last
+    reply = await user.click(answer_button)
+    assert reply.callback_answer is not None
+    assert reply.callback_answer.text == tr(
+        "To answer, send /status and your receipt code again.", KK
+    )
