@@ -55,7 +55,7 @@ async def export_command(
             ).format(statuses=", ".join(s.value for s in TipStatus))
         )
         return
-    content, count = await tips.export_csv(since, until, status, member.user_id, member.region)
+    content, count = await tips.export_csv(since, until, status, member)
     name = f"tips_{since}_{until}" + (f"_{status.value}" if status else "") + ".csv"
     await message.answer_document(
         BufferedInputFile(content, filename=name),

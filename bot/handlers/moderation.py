@@ -159,9 +159,9 @@ async def set_status(
     alert = None
     try:
         if member.moderates:
-            view = await tips.change_status(callback_data.tip, callback_data.status, member.user_id)
+            view = await tips.change_status(callback_data.tip, callback_data.status, member)
         elif callback_data.status is TipStatus.PAINTED:
-            view = await tips.mark_painted(callback_data.tip, member.user_id)
+            view = await tips.mark_painted(callback_data.tip, member)
         else:
             raise TransitionError("volunteers only mark wall adverts painted over")
     except TransitionError:
@@ -231,7 +231,7 @@ async def save_note(
     tip_id = int((await state.get_data()).get("tip", 0))
     await state.clear()
     try:
-        await tips.add_note(tip_id, member.user_id, message.text or "")
+        await tips.add_note(tip_id, member, message.text or "")
     except TipNotFoundError:
         await message.answer(_("There is no tip #{id}.").format(id=tip_id))
         return
@@ -267,7 +267,7 @@ async def confirm_preview(
         return
     kind = EventKind(data["event"])
     try:
-        await tips.tell_reporter(callback_data.tip, member.user_id, kind, data["text"])
+        await tips.tell_reporter(callback_data.tip, member, kind, data["text"])
     except TipNotFoundError:
         await show(callback, _("There is no tip #{id}.").format(id=callback_data.tip))
         return

@@ -12,6 +12,8 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import aiosqlite
+
 from bot.db import Database
 from bot.db.repositories import audit, tips
 from bot.db.repositories.tips import QueueFilter, QueueRow
@@ -26,6 +28,7 @@ from bot.domain import (
     TipStatus,
 )
 from bot.services import receipts
+from bot.services.roles import PermissionDeniedError, StaffMember
 
 MAX_DESCRIPTION = 1500
 MAX_PHOTOS = 3
@@ -135,17 +138,31 @@ class TipService:
     def _today(self) -> dt.date:
         return self._now().date()
 
+    @staticmethod
+    async def _changeable(
+        conn: aiosqlite.Connection, tip_id: int, actor: StaffMember, *, painting: bool = False
+    ) -> Tip:
+        """The tip, if this staff member may change it: in their region; a volunteer only
+        paints over wall adverts. Checked here whatever a handler checked before."""
+        tip = await tips.get(conn, tip_id)
+        if tip is None:
+            raise TipNotFoundError(tip_id)
+        if not actor.covers(tip.region):
+            raise PermissionDeniedError(actor.user_id)
+        if not actor.moderates and not (painting and tip.category is TipCategory.WALL_ADVERT):
+            raise PermissionDeniedError(actor.user_id)
+        return tip
+
     async def queue(
         self, where: QueueFilter, page: int, page_size: int = 10
     ) -> tuple[list[QueueRow], int]:
         async with self._db.transaction() as conn:
             return await tips.queue(conn, where, page_size, page * page_size)
 
-    async def change_status(self, tip_id: int, status: TipStatus, actor_id: int) -> TipView:
+    async def change_status(self, tip_id: int, status: TipStatus, actor: StaffMember) -> TipView:
+        actor_id = actor.user_id
         async with self._db.transaction() as conn:
-            tip = await tips.get(conn, tip_id)
-            if tip is None:
-                raise TipNotFoundError(tip_id)
+            tip = await self._changeable(conn, tip_id, actor)
             if status not in TIP_TRANSITIONS[tip.status]:
                 raise TransitionError(f"{tip.status} -> {status}")
             duplicate_of = None
@@ -160,12 +177,11 @@ class TipService:
             await audit.record(conn, actor_id, "tip.status", f"tip:{tip_id}", now, status.value)
         return await self.view(tip_id)
 
-    async def mark_painted(self, tip_id: int, actor_id: int) -> TipView:
+    async def mark_painted(self, tip_id: int, actor: StaffMember) -> TipView:
         """A volunteer painted over a wall advert: allowed while the tip is unresolved."""
+        actor_id = actor.user_id
         async with self._db.transaction() as conn:
-            tip = await tips.get(conn, tip_id)
-            if tip is None:
-                raise TipNotFoundError(tip_id)
+            tip = await self._changeable(conn, tip_id, actor, painting=True)
             if tip.category is not TipCategory.WALL_ADVERT or not tip.status.is_unresolved:
                 raise TransitionError(f"{tip.category}/{tip.status} -> painted")
             now = self._now()
@@ -176,25 +192,25 @@ class TipService:
             await audit.record(conn, actor_id, "tip.status", f"tip:{tip_id}", now, "painted")
         return await self.view(tip_id)
 
-    async def add_note(self, tip_id: int, actor_id: int, text: str) -> None:
+    async def add_note(self, tip_id: int, actor: StaffMember, text: str) -> None:
         text = text.strip()[:MAX_NOTE]
+        actor_id = actor.user_id
         async with self._db.transaction() as conn:
-            if await tips.get(conn, tip_id) is None:
-                raise TipNotFoundError(tip_id)
+            await self._changeable(conn, tip_id, actor)
             now = self._now()
             await tips.add_note(conn, tip_id, actor_id, text, now)
             await tips.mark_acted_on(conn, tip_id, now)
             await audit.record(conn, actor_id, "tip.note", f"tip:{tip_id}", now)
 
     async def tell_reporter(
-        self, tip_id: int, actor_id: int, kind: EventKind, text: str
+        self, tip_id: int, actor: StaffMember, kind: EventKind, text: str
     ) -> TipEvent:
         """A public reply or a question, which the reporter reads with /status."""
         assert kind in (EventKind.REPLY, EventKind.QUESTION)
         text = text.strip()[:MAX_NOTE]
+        actor_id = actor.user_id
         async with self._db.transaction() as conn:
-            if await tips.get(conn, tip_id) is None:
-                raise TipNotFoundError(tip_id)
+            await self._changeable(conn, tip_id, actor)
             now = self._now()
             event_id = await tips.add_event(conn, tip_id, kind, now.date(), text=text)
             await tips.mark_acted_on(conn, tip_id, now)
@@ -215,11 +231,13 @@ class TipService:
         since: dt.date,
         until: dt.date,
         status: TipStatus | None,
-        actor_id: int,
-        region: str | None = None,
+        actor: StaffMember,
     ) -> tuple[bytes, int]:
-        """CSV of tips created from `since` to `until` inclusive; never receipts. Returns the
-        file's bytes and the number of tips in it."""
+        """CSV of tips created from `since` to `until` inclusive, of the actor's region;
+        never receipts. Returns the file's bytes and the number of tips in it."""
+        if not actor.moderates:
+            raise PermissionDeniedError(actor.user_id)
+        actor_id, region = actor.user_id, actor.region
         start = dt.datetime.combine(since, dt.time(), dt.UTC)
         # The day after `until`, except at the end of the calendar (9999-12-31 has no next day).
         end_day = until + dt.timedelta(days=1) if until < dt.date.max else until

@@ -123,6 +123,7 @@ async def test_tip_reported_by_a_teenager_reaches_the_moderator(
 ) -> None:
     await type_message(page, "/report")
     await click_button(page, tr("📍 A stash (закладка)", KK))
+    await click_button(page, "Астана")  # the place's region: nothing is chosen for the teen
     await expect(last_bot_message(page)).to_contain_text("⚠️")  # a location is exact: said first
     await page.get_by_role("button", name=TEXTS["send_location"]["kk"]).first.click()
     await page.locator("[data-city]").nth(1).click()  # Astana
@@ -137,11 +138,22 @@ async def test_tip_reported_by_a_teenager_reaches_the_moderator(
     await click_button(page, tr("Done ➡️", KK))
     await click_button(page, tr("✅ Send", KK))
     await expect(last_bot_message(page)).to_contain_text(RECEIPT)
+    # The form leaves the teenager's chat: only the receipt stays on the phone.
+    await expect(page.locator(".msg.own")).to_have_count(0)
     await shots("sent")
 
     await page.locator(".persona[data-persona='moderator']").click()
-    await expect(page.locator(".chat-entry[data-chat='group'] .badge")).to_be_visible()
+    await expect(page.locator(".chat-entry[data-chat='group'] .badge")).to_be_visible(timeout=10000)
     await choose(page, "moderator", "group")
+    summary = page.locator(".msg", has_text=tr("📍 A stash (закладка)", RU)).last
+    await expect(summary).not_to_contain_text("сөмке")  # the whole group sees a summary only
+    await summary.locator(".ikb button", has_text=tr("👀 In review", RU)).click()
+    status = tr("Status: {status}", RU).format(status=tr("👀 In review", RU))
+    await expect(summary).to_contain_text(status)
+    await summary.locator(".ikb button", has_text=tr("🔎 Details", RU)).click()
+    await shots("moderators_chat")
+
+    await choose(page, "moderator", "private")
     card = page.locator(".msg", has_text=tr("📍 A stash (закладка)", RU)).last
     await expect(card).to_contain_text(hostile)  # the reporter's text shows as text...
     await expect(page.locator(".msg img[src='x']")).to_have_count(0)  # ...never as HTML
@@ -149,11 +161,6 @@ async def test_tip_reported_by_a_teenager_reaches_the_moderator(
     await expect(photo).to_be_visible()
     assert await photo.evaluate("img => img.complete && img.naturalWidth > 0")
     await expect(page.locator(".msg[data-kind='location']")).to_be_visible()
-    await shots("moderators_chat")
-
-    await card.locator(".ikb button", has_text=tr("👀 In review", RU)).click()
-    status = tr("Status: {status}", RU).format(status=tr("👀 In review", RU))
-    await expect(card).to_contain_text(status)
     await card.locator(".ikb button", has_text=tr("📝 Note", RU)).click()
     await expect(page.locator("#reply-bar")).to_be_visible()  # ForceReply: the next message replies
     await type_message(page, "Передано участковому")
@@ -161,7 +168,6 @@ async def test_tip_reported_by_a_teenager_reaches_the_moderator(
     await expect(last_bot_message(page)).to_contain_text("#")
     await shots("note")
 
-    await choose(page, "moderator", "private")
     await type_message(page, "/export")
     link = page.locator(".msg .document").last
     await expect(link).to_contain_text(".csv")
@@ -299,3 +305,14 @@ async def test_language_switch_and_reset(page: Page, shots: Shots, demo: DemoSer
     await expect(page.locator(".msg")).to_have_count(0)
     assert demo.bot.generation == generation + 1
     await shots("after_reset")
+
+
+async def test_the_input_stays_on_screen_at_phone_width(
+    page: Page, shots: Shots, demo: DemoServer
+) -> None:
+    await page.set_viewport_size({"width": 390, "height": 844})
+    for command in ("/start", "/help", "/privacy", "/help", "/privacy"):
+        await type_and_wait(page, command)
+    box = await page.locator(".input-row input[type=text]").first.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 844, box
+    await shots("phone")

@@ -13,6 +13,7 @@ from bot.db import Database
 from bot.db.repositories.tips import QueueFilter
 from bot.domain import EventKind, TipCategory, TipDraftData, TipStatus
 from bot.services.links import normalise
+from bot.services.roles import PermissionDeniedError, StaffMember, StaffRole
 from bot.services.tips import (
     QuestionClosedError,
     TipNotFoundError,
@@ -22,7 +23,7 @@ from bot.services.tips import (
 )
 from tests.clock import Clock
 
-MODERATOR = 777
+MODERATOR = StaffMember(777, StaffRole.MODERATOR, None)
 
 
 @pytest.fixture
@@ -111,7 +112,7 @@ async def test_status_flow_and_audit(tips: TipService, db: Database) -> None:
     ):
         entries = [tuple(row) async for row in cursor]
     assert entries == [
-        (MODERATOR, "tip.status", f"tip:{tip.id}", status)
+        (MODERATOR.user_id, "tip.status", f"tip:{tip.id}", status)
         for status in ("in_review", "confirmed", "police", "closed")
     ]
 
@@ -192,7 +193,9 @@ async def test_export_has_no_receipts(tips: TipService) -> None:
     submitted = await tips.submit(channel())
     await tips.submit(channel())
     await tips.add_note(submitted.tip.id, MODERATOR, "first note")
-    content, count = await tips.export_csv(dt.date(2026, 6, 1), dt.date(2026, 6, 30), None, 1)
+    content, count = await tips.export_csv(
+        dt.date(2026, 6, 1), dt.date(2026, 6, 30), None, MODERATOR
+    )
     assert count == 2
     text = content.decode("utf-8-sig")
     assert submitted.receipt_code not in text
@@ -207,10 +210,10 @@ async def test_export_has_no_receipts(tips: TipService) -> None:
         "status": "new",
         "notes": "first note",
     }
-    _, none = await tips.export_csv(dt.date(2026, 7, 1), dt.date(2026, 7, 31), None, 1)
+    _, none = await tips.export_csv(dt.date(2026, 7, 1), dt.date(2026, 7, 31), None, MODERATOR)
     assert none == 0
     _, confirmed = await tips.export_csv(
-        dt.date(2026, 6, 1), dt.date(2026, 6, 30), TipStatus.CONFIRMED, 1
+        dt.date(2026, 6, 1), dt.date(2026, 6, 30), TipStatus.CONFIRMED, MODERATOR
     )
     assert confirmed == 0
 
@@ -249,3 +252,23 @@ async def test_retention_purges_the_text_of_tips_unchanged_for_long(
     assert purged.category is TipCategory.STASH and purged.region == "almaty"
     assert (await tips.view(fresh.id)).tip.description == "Sells «соль» to pupils"
     assert await tips.purge_unchanged(90) == 0
+
+
+async def test_the_service_checks_who_changes_a_tip(tips: TipService) -> None:
+    """Whatever a handler checked: a regional moderator changes their region's tips only, a
+    volunteer only paints over wall adverts, and only moderators export."""
+    astana = (await tips.submit(channel(region="astana"))).tip
+    almaty_moderator = StaffMember(10, StaffRole.MODERATOR, "almaty")
+    volunteer = StaffMember(11, StaffRole.VOLUNTEER, "astana")
+    for change in (
+        tips.change_status(astana.id, TipStatus.IN_REVIEW, almaty_moderator),
+        tips.add_note(astana.id, almaty_moderator, "x"),
+        tips.tell_reporter(astana.id, almaty_moderator, EventKind.QUESTION, "x"),
+        tips.change_status(astana.id, TipStatus.IN_REVIEW, volunteer),
+        tips.mark_painted(astana.id, volunteer),  # a channel is not a wall
+        tips.add_note(astana.id, volunteer, "x"),
+        tips.export_csv(dt.date(2026, 6, 1), dt.date(2026, 6, 30), None, volunteer),
+    ):
+        with pytest.raises(PermissionDeniedError):
+            await change
+    assert (await tips.view(astana.id)).tip.status is TipStatus.NEW
