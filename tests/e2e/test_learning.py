@@ -9,6 +9,7 @@ from fake_telegram import FakeTelegram, FakeUser
 from bot.domain import Language
 from bot.services.content import Library
 from bot.services.content.models import Quiz
+from bot.telegram_session import ATTEMPTS
 from tests.e2e.conftest import RunningBot, count_rows
 from tests.e2e.test_onboarding import onboard
 
@@ -135,8 +136,9 @@ async def test_a_quiz_start_telegram_refused_still_counts_as_the_first_attempt(
     dmitry: FakeUser, tr: Tr, library: Library, running: RunningBot, fake: FakeTelegram
 ) -> None:
     quiz = await parent_at_the_quiz_list(dmitry, tr, library)
-    fake.fail_next("editMessageText", 502, description="Bad Gateway")
-    reply = await dmitry.click(f"{quiz.emoji} {quiz.title.ru}")  # the intro fails: an apology
+    # Longer than the session's retries (telegram_session.ATTEMPTS): the intro fails for good.
+    fake.fail_next("editMessageText", 502, description="Bad Gateway", times=ATTEMPTS)
+    reply = await dmitry.click(f"{quiz.emoji} {quiz.title.ru}", timeout=20)  # an apology
     assert not any(m.kind == "poll" for m in dmitry.messages)
     reply = await dmitry.click(f"{quiz.emoji} {quiz.title.ru}")  # the person presses again
     for question in quiz.questions:
