@@ -7,7 +7,6 @@ from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Language, parse_enum
@@ -99,9 +98,8 @@ def admin_text(member: StaffMember, library: Library, language: Language) -> str
 
 
 async def admin_command(
-    message: Message, member: StaffMember, library: Library, i18n: I18n
+    message: Message, member: StaffMember, library: Library, language: Language
 ) -> None:
-    language = Language(i18n.current_locale)
     await message.answer(admin_text(member, library, language), reply_markup=admin_menu(member))
 
 
@@ -185,7 +183,7 @@ async def make_invite(
     member: StaffMember,
     roles: RoleService,
     library: Library,
-    i18n: I18n,
+    language: Language,
     bot: Bot,
 ) -> None:
     role = parse_enum(StaffRole, callback_data.role)
@@ -199,7 +197,7 @@ async def make_invite(
         await callback.answer(_("Your role does not allow this."), show_alert=True)
         return
     token = await roles.create_invite(member.user_id, role, code)
-    await show(callback, await invite_text(bot, token, role, code, None, library, i18n))
+    await show(callback, await invite_text(bot, token, role, code, None, library, language))
 
 
 async def invite_text(
@@ -209,11 +207,11 @@ async def invite_text(
     region: str | None,
     for_user: int | None,
     library: Library,
-    i18n: I18n,
+    language: Language,
 ) -> str:
     me = await bot.me()
     link = f"https://t.me/{me.username}?start={token}"
-    who = describe_member(StaffMember(0, role, region), library, Language(i18n.current_locale))
+    who = describe_member(StaffMember(0, role, region), library, language)
     lines = [_("Invite link for a {who}:").format(who=who), f"<code>{link}</code>"]
     if for_user is not None:
         lines.append(_("Only the account {id} can use it.").format(id=for_user))
@@ -232,7 +230,7 @@ async def invite_command(
     member: StaffMember,
     roles: RoleService,
     library: Library,
-    i18n: I18n,
+    language: Language,
     bot: Bot,
 ) -> None:
     """/invite moderator|volunteer [REGION|all] [USER_ID]: an invite, bound to one account
@@ -261,7 +259,7 @@ async def invite_command(
     except RoleError:
         await message.answer(_("Only owners can add people to the team."))
         return
-    await message.answer(await invite_text(bot, token, role, region, bound, library, i18n))
+    await message.answer(await invite_text(bot, token, role, region, bound, library, language))
 
 
 async def revoke_invite(
@@ -296,7 +294,7 @@ async def remove_staff(
     member: StaffMember,
     roles: RoleService,
     library: Library,
-    i18n: I18n,
+    language: Language,
 ) -> None:
     if not member.is_owner:
         await callback.answer(_("Your role does not allow this."), show_alert=True)
@@ -306,7 +304,7 @@ async def remove_staff(
     except RoleError:
         removed = False
     notice = _("Removed.") if removed else _("Nothing to remove.")
-    await show_team(callback, roles, library, Language(i18n.current_locale), alert=notice)
+    await show_team(callback, roles, library, language, alert=notice)
 
 
 async def add_staff_command(
@@ -315,7 +313,7 @@ async def add_staff_command(
     member: StaffMember,
     roles: RoleService,
     library: Library,
-    i18n: I18n,
+    language: Language,
 ) -> None:
     usage = _(
         "Use: /addstaff ID moderator|volunteer [REGION], "
@@ -340,7 +338,6 @@ async def add_staff_command(
     except RoleError:
         await message.answer(usage)
         return
-    language = Language(i18n.current_locale)
     await message.answer(
         _("{id} is now: {who}.").format(
             id=added.user_id, who=describe_member(added, library, language)
@@ -349,7 +346,11 @@ async def add_staff_command(
 
 
 async def accept_invite(
-    message: Message, command: CommandObject, roles: RoleService, library: Library, i18n: I18n
+    message: Message,
+    command: CommandObject,
+    roles: RoleService,
+    library: Library,
+    language: Language,
 ) -> None:
     """Someone opened an invite link (t.me/<bot>?start=inv_...)."""
     try:
@@ -359,7 +360,7 @@ async def accept_invite(
             _("This invite link is not valid: it may have expired or been used already.")
         )
         return
-    who = describe_member(member, library, Language(i18n.current_locale))
+    who = describe_member(member, library, language)
     await message.answer(
         _("Welcome to the team! You are now: {who}. Send /admin to see what you can do.").format(
             who=who

@@ -268,9 +268,8 @@ async def choose_button_kind(
     callback_data: ComposeButtonKind,
     state: FSMContext,
     library: Library,
-    i18n: I18n,
+    language: Language,
 ) -> None:
-    language = Language(i18n.current_locale)
     await state.update_data(button_kind=callback_data.kind.value, button_target=None)
     if callback_data.kind in {ButtonKind.REPORT, ButtonKind.HELP}:
         await _show_audience(callback, state, library, language)
@@ -291,10 +290,10 @@ async def choose_target(
     callback_data: ComposeTarget,
     state: FSMContext,
     library: Library,
-    i18n: I18n,
+    language: Language,
 ) -> None:
     await state.update_data(button_target=callback_data.target)
-    await _show_audience(callback, state, library, Language(i18n.current_locale))
+    await _show_audience(callback, state, library, language)
 
 
 async def toggle_role(
@@ -302,7 +301,7 @@ async def toggle_role(
     callback_data: ComposeRole,
     state: FSMContext,
     library: Library,
-    i18n: I18n,
+    language: Language,
 ) -> None:
     roles = set((await state.get_data())["roles"])
     roles ^= {callback_data.role.value}
@@ -310,7 +309,7 @@ async def toggle_role(
         await callback.answer(_("Choose at least one group."), show_alert=True)
         return
     await state.update_data(roles=sorted(roles))
-    await _show_audience(callback, state, library, Language(i18n.current_locale))
+    await _show_audience(callback, state, library, language)
 
 
 async def choose_region(
@@ -318,7 +317,7 @@ async def choose_region(
     callback_data: ComposeRegion,
     state: FSMContext,
     library: Library,
-    i18n: I18n,
+    language: Language,
     member: StaffMember,
 ) -> None:
     code = None if callback_data.code == NO_REGION else callback_data.code
@@ -326,7 +325,7 @@ async def choose_region(
         await callback.answer(_("This button is out of date."), show_alert=True)
         return
     await state.update_data(region=code)
-    await _show_audience(callback, state, library, Language(i18n.current_locale))
+    await _show_audience(callback, state, library, language)
 
 
 async def _preview(

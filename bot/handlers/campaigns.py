@@ -77,9 +77,9 @@ async def campaign_action(
     campaigns: CampaignService,
     library: Library,
     i18n: I18n,
+    language: Language,
     bot: Bot,
 ) -> None:
-    language = Language(i18n.current_locale)
     campaign = library.campaign(callback_data.campaign)
     if campaign is None or callback_data.action not in {"preview", "enable", "disable"}:
         await callback.answer(_("This button is out of date."), show_alert=True)

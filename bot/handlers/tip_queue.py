@@ -7,7 +7,6 @@ from html import escape
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.db.repositories.tips import QueueFilter, QueueRow
@@ -125,9 +124,8 @@ async def tips_page(
     member: StaffMember,
     tips: TipService,
     library: Library,
-    i18n: I18n,
+    language: Language,
 ) -> None:
-    language = Language(i18n.current_locale)
     await show_queue(callback, callback_data, member, tips, library, language)
 
 
@@ -136,9 +134,8 @@ async def choose_filter(
     callback_data: TipQueueFilter,
     member: StaffMember,
     library: Library,
-    i18n: I18n,
+    language: Language,
 ) -> None:
-    language = Language(i18n.current_locale)
     base = TipQueue(
         status=callback_data.status, category=callback_data.category, region=callback_data.region
     )
