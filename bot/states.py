@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aiogram.fsm.state import State, StatesGroup
 
+from bot.domain import ReportStep
+
 
 class ReportForm(StatesGroup):
     category = State()
@@ -13,6 +15,15 @@ class ReportForm(StatesGroup):
     description = State()
     photos = State()
     review = State()
+
+
+# The step of the report a state asks for, where a message or Skip answers it.
+REPORT_STEP_OF_STATE = {
+    ReportForm.link.state: ReportStep.PLACE,
+    ReportForm.where.state: ReportStep.PLACE,
+    ReportForm.description.state: ReportStep.DESCRIPTION,
+    ReportForm.photos.state: ReportStep.PHOTOS,
+}
 
 
 class AnswerForm(StatesGroup):

@@ -37,7 +37,7 @@ from bot.services.content import Library
 from bot.services.drafts import DraftStore, TipDraft
 from bot.services.limits import DailyQuota
 from bot.services.tips import TipService
-from bot.states import ReportForm
+from bot.states import REPORT_STEP_OF_STATE, ReportForm
 
 
 async def start_report(
@@ -99,12 +99,7 @@ async def skip_step(
     library: Library,
     language: Language,
 ) -> None:
-    step = {
-        ReportForm.link.state: ReportStep.PLACE,
-        ReportForm.where.state: ReportStep.PLACE,
-        ReportForm.description.state: ReportStep.DESCRIPTION,
-        ReportForm.photos.state: ReportStep.PHOTOS,
-    }.get(await state.get_state() or "")
+    step = REPORT_STEP_OF_STATE.get(await state.get_state() or "")
     if step is not None:
         draft.done.add(step)
     await ask_next(callback, state, draft, library, language)

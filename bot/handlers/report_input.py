@@ -18,16 +18,10 @@ from bot.middlewares.drafts import DraftMiddleware
 from bot.screens.report import ask_next, no_link_text, taken_text
 from bot.services.content import Library
 from bot.services.drafts import MAX_ADDRESS, MAX_DESCRIPTION, MAX_PHOTOS, Taken, TipDraft
-from bot.states import ReportForm
+from bot.states import REPORT_STEP_OF_STATE, ReportForm
 
 # Commands keep working in the middle of the form (/cancel, /help ...).
 NOT_A_COMMAND = ~F.text.startswith("/")
-STEP_OF_STATE = {
-    ReportForm.link.state: ReportStep.PLACE,
-    ReportForm.where.state: ReportStep.PLACE,
-    ReportForm.description.state: ReportStep.DESCRIPTION,
-    ReportForm.photos.state: ReportStep.PHOTOS,
-}
 # What a typed answer may hold at the steps that take words as they are.
 TYPED_LIMIT = {ReportForm.where.state: MAX_ADDRESS, ReportForm.description.state: MAX_DESCRIPTION}
 
@@ -48,7 +42,7 @@ async def take_message(
 ) -> None:
     """Text, a pasted advert, a forwarded post or a photo, at any step that asks for them."""
     current = await state.get_state() or ""
-    step = STEP_OF_STATE[current]
+    step = REPORT_STEP_OF_STATE[current]
     if step is ReportStep.PHOTOS and not (message.photo or message.forward_origin):
         await message.answer(_("Send a photo, or press the button above."))
         return
