@@ -1,10 +1,13 @@
-"""Conversation states: each multi-step exchange keeps its step here, in one place."""
+"""Conversation states: each multi-step exchange keeps its step here, in one place, and the
+broadcast composer its typed draft."""
 
 from __future__ import annotations
 
+from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
+from pydantic import BaseModel
 
-from bot.domain import ReportStep
+from bot.domain import Audience, BroadcastContent, ButtonKind, ReportStep, Role
 
 
 class ReportForm(StatesGroup):
@@ -39,3 +42,37 @@ class ModeratorInput(StatesGroup):
     reply = State()
     question = State()
     preview = State()  # a reply or question waits for Confirm / Edit / Cancel
+
+
+class BroadcastDraft(BaseModel):
+    """What the broadcast composer holds between its steps, typed (kept in the FSM data)."""
+
+    text_kk: str | None = None
+    text_ru: str | None = None
+    photo: str | None = None
+    button_kind: ButtonKind | None = None
+    button_target: str | None = None
+    roles: frozenset[Role] = frozenset(Role)
+    region: str | None = None
+    urgent: bool = False
+
+    @classmethod
+    async def load(cls, state: FSMContext) -> BroadcastDraft:
+        return cls.model_validate(await state.get_data())
+
+    async def save(self, state: FSMContext) -> None:
+        await state.set_data(self.model_dump(mode="json"))
+
+    @property
+    def content(self) -> BroadcastContent:
+        return BroadcastContent(
+            text_kk=self.text_kk,
+            text_ru=self.text_ru,
+            photo_file_id=self.photo,
+            button_kind=self.button_kind,
+            button_target=self.button_target,
+        )
+
+    @property
+    def audience(self) -> Audience:
+        return Audience(roles=self.roles, region=self.region)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from html import escape
-from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
@@ -18,7 +17,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.delivery import progress_text, send_content
-from bot.domain import Audience, BroadcastContent, ButtonKind, Language, Role
+from bot.domain import ButtonKind, Language, Role
 from bot.filters import InChat
 from bot.keyboards.broadcast import broadcast_controls
 from bot.keyboards.builder import InlineKeyboard
@@ -37,6 +36,7 @@ from bot.services.broadcasts import BroadcastService
 from bot.services.content import Library
 from bot.services.roles import StaffMember
 from bot.services.stats import format_cell, suppress
+from bot.states import BroadcastDraft
 
 CAPTION_LIMIT = 1024
 
@@ -66,7 +66,7 @@ def _skip_cancel() -> InlineKeyboardMarkup:
 async def broadcast_command(message: Message, state: FSMContext, member: StaffMember) -> None:
     await state.clear()
     await state.set_state(Compose.text_kk)
-    await state.update_data(roles=[r.value for r in Role], region=member.region, urgent=False)
+    await BroadcastDraft(region=member.region).save(state)
     await message.answer(
         _(
             "📣 <b>New broadcast</b>, step 1 of 5.\n\nSend the text in Kazakh. Telegram's "
@@ -110,29 +110,19 @@ async def _show_audience(
     target: Message | CallbackQuery, state: FSMContext, library: Library, language: Language
 ) -> None:
     await state.set_state(Compose.audience)
-    data = await state.get_data()
+    draft = await BroadcastDraft.load(state)
     builder = InlineKeyboard()
     for role in Role:
-        mark = "✅" if role.value in data["roles"] else "⬜"
+        mark = "✅" if role in draft.roles else "⬜"
         builder.button(text=f"{mark} {role_label(role)}", callback_data=ComposeRole(role=role))
     builder.adjust(1)
-    region = library.region_name(data.get("region"), language) or _("all regions")
+    region = library.region_name(draft.region, language) or _("all regions")
     builder.row(_action(_("📍 Region: {region}").format(region=region), ComposeAction.REGIONS))
-    urgent = _("🔔 Urgent: yes (ignores quiet hours)") if data["urgent"] else _("🔕 Urgent: no")
+    urgent = _("🔔 Urgent: yes (ignores quiet hours)") if draft.urgent else _("🔕 Urgent: no")
     builder.row(_action(urgent, ComposeAction.TOGGLE_URGENT))
     builder.row(_action(_("Preview ➡️"), ComposeAction.AUDIENCE_DONE))
     builder.row(_action(_("❌ Cancel"), ComposeAction.CANCEL))
     await show(target, _("Step 5 of 5. Who should get it?"), builder.as_markup())
-
-
-def _content(data: dict[str, Any]) -> BroadcastContent:
-    return BroadcastContent(
-        text_kk=data.get("text_kk"),
-        text_ru=data.get("text_ru"),
-        photo_file_id=data.get("photo"),
-        button_kind=ButtonKind(data["button_kind"]) if data.get("button_kind") else None,
-        button_target=data.get("button_target"),
-    )
 
 
 def audience_text(counts: dict[Language, int], languages: tuple[Language, ...]) -> str:
@@ -151,19 +141,18 @@ def audience_text(counts: dict[Language, int], languages: tuple[Language, ...]) 
     return "\n".join(lines)
 
 
-def _audience(data: dict[str, Any]) -> Audience:
-    return Audience(roles=frozenset(Role(r) for r in data["roles"]), region=data.get("region"))
-
-
 async def text_received(message: Message, state: FSMContext, library: Library, i18n: I18n) -> None:
     if not message.text:
         await message.answer(_("Please send text, or press Skip."))
         return
-    key = "text_kk" if await state.get_state() == Compose.text_kk.state else "text_ru"
-    await state.update_data({key: message.html_text})
-    if key == "text_kk":
+    draft = await BroadcastDraft.load(state)
+    if await state.get_state() == Compose.text_kk.state:
+        draft.text_kk = message.html_text
+        await draft.save(state)
         await _ask_russian(message, state)
     else:
+        draft.text_ru = message.html_text
+        await draft.save(state)
         await _ask_photo(message, state)
 
 
@@ -171,8 +160,8 @@ async def photo_received(message: Message, state: FSMContext) -> None:
     if not message.photo:
         await message.answer(_("Please send a photo, or press Skip."))
         return
-    data = await state.get_data()
-    longest = max(len(data.get("text_kk") or ""), len(data.get("text_ru") or ""))
+    draft = await BroadcastDraft.load(state)
+    longest = max(len(draft.text_kk or ""), len(draft.text_ru or ""))
     if longest > CAPTION_LIMIT:
         await message.answer(
             _(
@@ -181,7 +170,8 @@ async def photo_received(message: Message, state: FSMContext) -> None:
             ).format(limit=CAPTION_LIMIT, count=longest)
         )
         return
-    await state.update_data(photo=message.photo[-1].file_id)
+    draft.photo = message.photo[-1].file_id
+    await draft.save(state)
     await _ask_button(message, state)
 
 
@@ -190,7 +180,7 @@ async def skip_kazakh(callback: CallbackQuery, state: FSMContext) -> None:
 
 
 async def skip_russian(callback: CallbackQuery, state: FSMContext) -> None:
-    if not (await state.get_data()).get("text_kk"):
+    if not (await BroadcastDraft.load(state)).text_kk:
         await callback.answer(_("At least one language needs a text."), show_alert=True)
         return
     await _ask_photo(callback, state)
@@ -203,14 +193,18 @@ async def skip_photo(callback: CallbackQuery, state: FSMContext) -> None:
 async def no_button(
     callback: CallbackQuery, state: FSMContext, library: Library, language: Language
 ) -> None:
-    await state.update_data(button_kind=None, button_target=None)
+    draft = await BroadcastDraft.load(state)
+    draft.button_kind = draft.button_target = None
+    await draft.save(state)
     await _show_audience(callback, state, library, language)
 
 
 async def toggle_urgent(
     callback: CallbackQuery, state: FSMContext, library: Library, language: Language
 ) -> None:
-    await state.update_data(urgent=not (await state.get_data())["urgent"])
+    draft = await BroadcastDraft.load(state)
+    draft.urgent = not draft.urgent
+    await draft.save(state)
     await _show_audience(callback, state, library, language)
 
 
@@ -270,7 +264,9 @@ async def choose_button_kind(
     library: Library,
     language: Language,
 ) -> None:
-    await state.update_data(button_kind=callback_data.kind.value, button_target=None)
+    draft = await BroadcastDraft.load(state)
+    draft.button_kind, draft.button_target = callback_data.kind, None
+    await draft.save(state)
     if callback_data.kind in {ButtonKind.REPORT, ButtonKind.HELP}:
         await _show_audience(callback, state, library, language)
         return
@@ -292,7 +288,9 @@ async def choose_target(
     library: Library,
     language: Language,
 ) -> None:
-    await state.update_data(button_target=callback_data.target)
+    draft = await BroadcastDraft.load(state)
+    draft.button_target = callback_data.target
+    await draft.save(state)
     await _show_audience(callback, state, library, language)
 
 
@@ -303,12 +301,13 @@ async def toggle_role(
     library: Library,
     language: Language,
 ) -> None:
-    roles = set((await state.get_data())["roles"])
-    roles ^= {callback_data.role.value}
+    draft = await BroadcastDraft.load(state)
+    roles = set(draft.roles) ^ {callback_data.role}
     if not roles:
         await callback.answer(_("Choose at least one group."), show_alert=True)
         return
-    await state.update_data(roles=sorted(roles))
+    draft.roles = frozenset(roles)
+    await draft.save(state)
     await _show_audience(callback, state, library, language)
 
 
@@ -324,7 +323,9 @@ async def choose_region(
     if member.region is not None or (code is not None and library.region(code) is None):
         await callback.answer(_("This button is out of date."), show_alert=True)
         return
-    await state.update_data(region=code)
+    draft = await BroadcastDraft.load(state)
+    draft.region = code
+    await draft.save(state)
     await _show_audience(callback, state, library, language)
 
 
@@ -336,8 +337,8 @@ async def _preview(
     bot: Bot,
     i18n: I18n,
 ) -> None:
-    data = await state.get_data()
-    content, audience = _content(data), _audience(data)
+    draft = await BroadcastDraft.load(state)
+    content, audience = draft.content, draft.audience
     chat_id = callback.from_user.id
     await callback.answer()
     for text_language in content.languages:
@@ -373,10 +374,10 @@ async def start_broadcast(
     broadcasts: BroadcastService,
     bot: Bot,
 ) -> None:
-    data = await state.get_data()
+    draft = await BroadcastDraft.load(state)
     await state.clear()
     broadcast = await broadcasts.start(
-        _content(data), _audience(data), urgent=bool(data["urgent"]), actor_id=member.user_id
+        draft.content, draft.audience, urgent=draft.urgent, actor_id=member.user_id
     )
     assert broadcast is not None
     await callback.answer()
