@@ -95,6 +95,7 @@ async def run_engine(
     from bot.services.broadcasts import BroadcastService
     from bot.services.content import load_library
     from bot.services.pacing import RateLimiter
+    from bot.services.roles import StaffMember, StaffRole
 
     with tempfile.TemporaryDirectory() as directory:
         settings = Settings(
@@ -119,7 +120,7 @@ async def run_engine(
             BroadcastContent(text_kk=None, text_ru="<b>26 июня</b> — день без наркотиков"),
             Audience(),
             urgent=True,
-            actor_id=1,
+            actor=StaffMember(1, StaffRole.MODERATOR, None),
         )
         assert broadcast is not None
         engine = Broadcaster(

@@ -377,7 +377,7 @@ async def start_broadcast(
     draft = await BroadcastDraft.load(state)
     await state.clear()
     broadcast = await broadcasts.start(
-        draft.content, draft.audience, urgent=draft.urgent, actor_id=member.user_id
+        draft.content, draft.audience, urgent=draft.urgent, actor=member
     )
     assert broadcast is not None
     await callback.answer()

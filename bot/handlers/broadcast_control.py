@@ -91,7 +91,7 @@ async def control_broadcast(
     alert = None
     try:
         control = BroadcastControl(callback_data.control)
-        broadcast = await broadcasts.control(callback_data.broadcast, control, member.user_id)
+        broadcast = await broadcasts.control(callback_data.broadcast, control, member)
     except (ValueError, BroadcastStateError):
         alert = _("That can't be done now; the card was refreshed.")
         broadcast = await broadcasts.get(callback_data.broadcast)

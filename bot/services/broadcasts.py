@@ -10,6 +10,7 @@ from enum import StrEnum
 from bot.db import Database
 from bot.db.repositories import audit, broadcasts
 from bot.domain import Audience, Broadcast, BroadcastContent, BroadcastStatus, Language
+from bot.services.roles import PermissionDeniedError, StaffMember
 
 
 class BroadcastControl(StrEnum):
@@ -63,12 +64,19 @@ class BroadcastService:
         audience: Audience,
         *,
         urgent: bool,
-        actor_id: int | None,
+        actor: StaffMember | None,
         idempotency_key: str | None = None,
     ) -> Broadcast | None:
-        """Queue a broadcast for everyone in the audience; None if the key was used before."""
+        """Queue a broadcast for everyone in the audience; None if the key was used before.
+        `actor` None is the scheduler (a campaign); a person must moderate, and a regional
+        moderator may address their own region only, whatever a handler checked."""
         if not content.languages:
             raise EmptyBroadcastError
+        if actor is not None and not (
+            actor.moderates and (actor.region is None or actor.region == audience.region)
+        ):
+            raise PermissionDeniedError(actor.user_id)
+        actor_id = actor.user_id if actor is not None else None
         now = self._now()
         async with self._db.transaction() as conn:
             broadcast_id = await broadcasts.insert(
@@ -126,14 +134,17 @@ class BroadcastService:
             return await broadcasts.recent(conn, limit, region)
 
     async def control(
-        self, broadcast_id: int, control: BroadcastControl, actor_id: int
+        self, broadcast_id: int, control: BroadcastControl, actor: StaffMember
     ) -> Broadcast:
         allowed_from, target = CONTROLS[control]
         now = self._now()
+        actor_id = actor.user_id
         async with self._db.transaction() as conn:
             broadcast = await broadcasts.get(conn, broadcast_id)
             if broadcast is None:
                 raise BroadcastNotFoundError(broadcast_id)
+            if not (actor.moderates and actor.covers(broadcast.audience.region)):
+                raise PermissionDeniedError(actor_id)
             if broadcast.status not in allowed_from:
                 raise BroadcastStateError(f"{broadcast.status} -> {target}")
             await broadcasts.set_status(conn, broadcast_id, target, now)

@@ -108,7 +108,7 @@ class CampaignService:
                 campaign_content(campaign),
                 campaign_audience(campaign),
                 urgent=campaign.urgent,
-                actor_id=None,
+                actor=None,
                 idempotency_key=occurrence_key(campaign, moment, self._tz),
             )
             if broadcast is not None:

@@ -272,7 +272,7 @@ async def start_broadcast(path: Path, content: BroadcastContent) -> int:
     """Queue a broadcast with the service the bot uses, before the bot runs."""
     async with Database(path) as db:
         service = BroadcastService(db, lambda: dt.datetime.now(dt.UTC))
-        broadcast = await service.start(content, Audience(), urgent=True, actor_id=None)
+        broadcast = await service.start(content, Audience(), urgent=True, actor=None)
     assert broadcast is not None
     return broadcast.id
 

@@ -24,12 +24,16 @@ from bot.services.broadcaster import (
 )
 from bot.services.broadcasts import BroadcastControl, BroadcastService
 from bot.services.pacing import QuietHours, RateLimiter
+from bot.services.roles import PermissionDeniedError, StaffMember, StaffRole
 from bot.services.users import UserService
 
 NOON = dt.datetime(2026, 6, 26, 7, 0, tzinfo=dt.UTC)  # 12:00 in Astana
 MIDNIGHT = dt.datetime(2026, 6, 26, 19, 0, tzinfo=dt.UTC)  # 00:00 in Astana
 ALMATY = ZoneInfo("Asia/Almaty")
 BOTH = BroadcastContent(text_kk="<b>Сәлем</b>", text_ru="<b>Привет</b>")
+
+# Whoever starts or steers a broadcast: a moderator of every region.
+STAFF = StaffMember(1, StaffRole.MODERATOR, None)
 
 
 class ScriptedSender:
@@ -108,7 +112,7 @@ async def test_everyone_in_the_audience_gets_one_message_in_their_language(
     db: Database, service: BroadcastService, crowd: list[int]
 ) -> None:
     sender = ScriptedSender()
-    broadcast = await service.start(BOTH, Audience(), urgent=False, actor_id=1)
+    broadcast = await service.start(BOTH, Audience(), urgent=False, actor=STAFF)
     assert broadcast is not None and broadcast.total == len(crowd)
     done = await make_engine(db, sender).deliver(broadcast.id)
     assert done is not None and done.status is BroadcastStatus.DONE
@@ -131,7 +135,7 @@ async def test_audience_filters(db: Database, service: BroadcastService, crowd: 
     counts = await service.audience_size(russian_only, Audience())
     assert set(counts) == {Language.RU}
     parents_in_astana = Audience(roles=frozenset({Role.PARENT}), region="astana")
-    broadcast = await service.start(BOTH, parents_in_astana, urgent=False, actor_id=1)
+    broadcast = await service.start(BOTH, parents_in_astana, urgent=False, actor=STAFF)
     sender = ScriptedSender()
     await make_engine(db, sender).deliver(broadcast.id if broadcast else 0)
     async with (
@@ -143,7 +147,7 @@ async def test_audience_filters(db: Database, service: BroadcastService, crowd: 
     ):
         expected = sorted([row[0] async for row in cursor])
     assert expected and sorted(c for c, *_ in sender.delivered) == expected
-    broadcast = await service.start(russian_only, Audience(), urgent=False, actor_id=1)
+    broadcast = await service.start(russian_only, Audience(), urgent=False, actor=STAFF)
     sender = ScriptedSender()
     await make_engine(db, sender).deliver(broadcast.id if broadcast else 0)
     assert {language for _, language, _ in sender.delivered} == {Language.RU}
@@ -160,7 +164,7 @@ async def test_error_classes(db: Database, service: BroadcastService, crowd: lis
         broken: [TransientError("500")] * 3,
         refused: [PermanentError("Bad Request: message is too long")],
     }
-    broadcast = await service.start(BOTH, Audience(), urgent=False, actor_id=1)
+    broadcast = await service.start(BOTH, Audience(), urgent=False, actor=STAFF)
     assert broadcast is not None
     started = time.monotonic()
     done = await make_engine(db, sender).deliver(broadcast.id)
@@ -181,7 +185,7 @@ async def test_error_classes(db: Database, service: BroadcastService, crowd: lis
 async def test_crash_mid_broadcast_resumes_without_misses(
     db: Database, service: BroadcastService, crowd: list[int]
 ) -> None:
-    broadcast = await service.start(BOTH, Audience(), urgent=False, actor_id=1)
+    broadcast = await service.start(BOTH, Audience(), urgent=False, actor=STAFF)
     assert broadcast is not None
     first = ScriptedSender()
     first.hang_after = 7  # one batch recorded, the second one half sent...
@@ -208,13 +212,13 @@ async def test_quiet_hours_hold_all_but_urgent(
 ) -> None:
     quiet = QuietHours.parse("22:00-09:00", ALMATY)
     assert quiet is not None and quiet.active(MIDNIGHT) and not quiet.active(NOON)
-    normal = await service.start(BOTH, Audience(), urgent=False, actor_id=1)
+    normal = await service.start(BOTH, Audience(), urgent=False, actor=STAFF)
     assert normal is not None
     sender = ScriptedSender()
     engine = make_engine(db, sender, now=lambda: MIDNIGHT, quiet=quiet)
     held = await engine.deliver(normal.id)
     assert held is not None and held.status is BroadcastStatus.RUNNING and not sender.delivered
-    urgent = await service.start(BOTH, Audience(), urgent=True, actor_id=1)
+    urgent = await service.start(BOTH, Audience(), urgent=True, actor=STAFF)
     assert urgent is not None
     await engine.deliver(urgent.id)
     assert len(sender.delivered) == len(crowd)
@@ -224,15 +228,15 @@ async def test_quiet_hours_hold_all_but_urgent(
 async def test_pause_resume_cancel(
     db: Database, service: BroadcastService, crowd: list[int]
 ) -> None:
-    broadcast = await service.start(BOTH, Audience(), urgent=False, actor_id=1)
+    broadcast = await service.start(BOTH, Audience(), urgent=False, actor=STAFF)
     assert broadcast is not None
-    await service.control(broadcast.id, BroadcastControl.PAUSE, 1)
+    await service.control(broadcast.id, BroadcastControl.PAUSE, STAFF)
     sender = ScriptedSender()
     engine = make_engine(db, sender)
     await engine.deliver(broadcast.id)
     assert sender.delivered == []
-    await service.control(broadcast.id, BroadcastControl.RESUME, 1)
-    await service.control(broadcast.id, BroadcastControl.CANCEL, 1)
+    await service.control(broadcast.id, BroadcastControl.RESUME, STAFF)
+    await service.control(broadcast.id, BroadcastControl.CANCEL, STAFF)
     await engine.deliver(broadcast.id)
     assert sender.delivered == []
     final = await service.get(broadcast.id)
@@ -242,7 +246,7 @@ async def test_pause_resume_cancel(
 async def test_rate_limit_paces_sends(
     db: Database, service: BroadcastService, crowd: list[int]
 ) -> None:
-    broadcast = await service.start(BOTH, Audience(), urgent=False, actor_id=1)
+    broadcast = await service.start(BOTH, Audience(), urgent=False, actor=STAFF)
     assert broadcast is not None
     sender = ScriptedSender()
     started = time.monotonic()
@@ -256,11 +260,33 @@ async def test_the_idempotency_key_sends_once(
     db: Database, service: BroadcastService, crowd: list[int]
 ) -> None:
     first = await service.start(
-        BOTH, Audience(), urgent=False, actor_id=None, idempotency_key="campaign:x:2026-06-26T11:00"
+        BOTH, Audience(), urgent=False, actor=None, idempotency_key="campaign:x:2026-06-26T11:00"
     )
     again = await service.start(
-        BOTH, Audience(), urgent=False, actor_id=None, idempotency_key="campaign:x:2026-06-26T11:00"
+        BOTH, Audience(), urgent=False, actor=None, idempotency_key="campaign:x:2026-06-26T11:00"
     )
     assert first is not None and again is None
     async with db.transaction() as conn:
         assert len(await repo.with_status(conn, BroadcastStatus.RUNNING)) == 1
+
+
+async def test_the_service_checks_who_starts_and_steers_a_broadcast(
+    service: BroadcastService,
+) -> None:
+    """Whatever a handler checked: a volunteer broadcasts nothing, a regional moderator only
+    to their region, and steers only their region's broadcasts."""
+    volunteer = StaffMember(2, StaffRole.VOLUNTEER, None)
+    astana_moderator = StaffMember(3, StaffRole.MODERATOR, "astana")
+    with pytest.raises(PermissionDeniedError):
+        await service.start(BOTH, Audience(), urgent=False, actor=volunteer)
+    with pytest.raises(PermissionDeniedError):
+        await service.start(BOTH, Audience(), urgent=False, actor=astana_moderator)
+    mine = await service.start(
+        BOTH, Audience(region="astana"), urgent=False, actor=astana_moderator
+    )
+    everyone = await service.start(BOTH, Audience(), urgent=False, actor=STAFF)
+    assert mine is not None and everyone is not None
+    with pytest.raises(PermissionDeniedError):
+        await service.control(everyone.id, BroadcastControl.PAUSE, astana_moderator)
+    paused = await service.control(mine.id, BroadcastControl.PAUSE, astana_moderator)
+    assert paused.status.value == "paused"

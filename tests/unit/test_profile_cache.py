@@ -14,8 +14,12 @@ from bot.services.broadcaster import Broadcaster, UnreachableError
 from bot.services.broadcasts import BroadcastService
 from bot.services.pacing import RateLimiter
 from bot.services.profile_cache import MISSING, ProfileCache
+from bot.services.roles import StaffMember, StaffRole
 from bot.services.users import InvalidChoiceError, UnknownUserError, UserService
 from tests.conftest import TODAY
+
+# Whoever starts or steers a broadcast: a moderator of every region.
+STAFF = StaffMember(1, StaffRole.MODERATOR, None)
 
 
 def profile(chat_id: int, language: Language = Language.RU) -> Profile:
@@ -172,7 +176,7 @@ async def test_the_broadcaster_s_blocked_mark_reaches_the_cached_profile(
 
     service = BroadcastService(db, lambda: dt.datetime(2026, 6, 26, 7, tzinfo=dt.UTC))
     broadcast = await service.start(
-        BroadcastContent(text_kk="Сәлем", text_ru="Привет"), Audience(), urgent=False, actor_id=1
+        BroadcastContent(text_kk="Сәлем", text_ru="Привет"), Audience(), urgent=False, actor=STAFF
     )
     assert broadcast is not None
     engine = Broadcaster(
