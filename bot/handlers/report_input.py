@@ -43,13 +43,9 @@ async def take_message(
     """Text, a pasted advert, a forwarded post or a photo, at any step that asks for them."""
     current = await state.get_state() or ""
     step = REPORT_STEP_OF_STATE[current]
-    if step is ReportStep.PHOTOS and not (message.photo or message.forward_origin):
-        await message.answer(_("Send a photo, or press the button above."))
-        return
-    limit = TYPED_LIMIT.get(current)
-    text = (message.text or "").strip()
-    if limit and message.forward_origin is None and len(text) > limit and not message.entities:
-        await message.answer(too_long(len(text), limit))
+    refusal = refused(message, current, step)
+    if refusal is not None:
+        await message.answer(refusal)
         return
     try:
         given = await read_form_input(message, bot, message.chat.id)
@@ -57,15 +53,34 @@ async def take_message(
         await message.answer(_("I couldn't open this photo. Please send it again."))
         return
     taken = draft.take(step, given)
+    if answered(current, draft, taken):
+        draft.done.add(step)
+    preface = what_was_taken(current, draft, step, taken, bool(given.text.strip()))
+    await ask_next(message, state, draft, library, language, preface)
+
+
+def refused(message: Message, current: str, step: ReportStep) -> str | None:
+    """Why the step cannot take this message, or None if it can."""
+    if step is ReportStep.PHOTOS and not (message.photo or message.forward_origin):
+        return _("Send a photo, or press the button above.")
+    limit = TYPED_LIMIT.get(current)
+    text = (message.text or "").strip()
+    if limit and message.forward_origin is None and len(text) > limit and not message.entities:
+        return too_long(len(text), limit)
+    return None
+
+
+def what_was_taken(
+    current: str, draft: TipDraft, step: ReportStep, taken: Taken, had_text: bool
+) -> str:
+    """The line above the next question: what the message added, or why it added nothing."""
     preface = taken_text(taken, draft, step)
-    if text and not taken.anything:
+    if had_text and not taken.anything:
         # Emoji or punctuation alone: nothing a moderator could act on.
         preface = _("Please say it in words: emoji alone don't tell the moderators what you saw.")
     if current == ReportForm.link.state and not draft.has_source:
         preface = "\n\n".join(filter(None, (preface, no_link_text())))
-    if answered(current, draft, taken):
-        draft.done.add(step)
-    await ask_next(message, state, draft, library, language, preface)
+    return preface
 
 
 def answered(current: str, draft: TipDraft, taken: Taken) -> bool:
