@@ -85,8 +85,6 @@ class TipNotifier:
         return len(pending.tips) + len(pending.answers)
 
     def _later(self, post: Callable[[], Awaitable[None]], what: str) -> None:
-        if self.chat_id is None:
-            return  # the tip waits in /tips
         low, high = self._settings.tip_card_delay
         delay = self._rng.uniform(low, high)
 
@@ -108,27 +106,35 @@ class TipNotifier:
         await asyncio.gather(*self._pending, return_exceptions=True)
 
     async def post_tip(self, tip_id: int) -> None:
-        """The summary card in the shared chat (in its region's topic, in a forum)."""
-        assert self.chat_id is not None
+        """The summary card in the shared chat (in its region's topic, in a forum). The tip
+        becomes visible to staff (in /tips too) as its card goes out, not before; without a
+        shared chat, after the same delay."""
+        view = await self._tips.view(tip_id, pending=True)
+        # Marked first, so that no one opening the card finds the tip still hidden. If
+        # Telegram then refuses the card for good, the tip waits in /tips.
+        await self._tips.notice_posted(tip_id)
+        if self.chat_id is None:
+            return
         with self._moderators_language():
-            view = await self._tips.view(tip_id)
             text = summary_text(view, self._library, self._settings.moderator_language)
             thread = await self._thread(view.tip.region)
             await self._bot.send_message(
                 self.chat_id, text, reply_markup=summary_keyboard(view), message_thread_id=thread
             )
-        await self._tips.notice_posted(tip_id)
 
     async def post_answer(self, tip_id: int, answer_id: int) -> None:
-        assert self.chat_id is not None
+        view = await self._tips.view(tip_id, pending=True)
+        await self._tips.notice_posted(tip_id, answer_id)
+        if self.chat_id is None:
+            return
         with self._moderators_language():
-            view = await self._tips.view(tip_id)
-            text = answer_summary(view)
             thread = await self._thread(view.tip.region)
             await self._bot.send_message(
-                self.chat_id, text, reply_markup=summary_keyboard(view), message_thread_id=thread
+                self.chat_id,
+                answer_summary(view),
+                reply_markup=summary_keyboard(view),
+                message_thread_id=thread,
             )
-        await self._tips.notice_posted(tip_id, answer_id)
 
     # -- details, in one staff member's private chat ---------------------------------------
 

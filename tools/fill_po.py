@@ -18,7 +18,7 @@ LANGUAGES = ("kk", "ru")
 def main(source: str) -> None:
     table = runpy.run_path(source)["T"]
     for index, language in enumerate(LANGUAGES):
-        path = Path(f"locales/{language}/LC_MESSAGES/messages.po")
+        path = Path(f"bot/locales/{language}/LC_MESSAGES/messages.po")
         with path.open("rb") as file:
             catalog = read_po(file)
         filled = 0

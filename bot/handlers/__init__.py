@@ -81,6 +81,7 @@ def _staff_router(moderator_chat_id: int | None) -> Router:
     if moderator_chat_id is not None:
         shared = shared_chat.create_router()
         shared.message.filter(InChat(chat_id=moderator_chat_id))
+        shared.callback_query.filter(InChat(chat_id=moderator_chat_id))
         outer.include_router(shared)
     outer.include_routers(staff, moderators, admin.create_denied_router())
     return outer

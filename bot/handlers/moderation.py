@@ -35,11 +35,13 @@ from bot.screens.tip_card import (
     card_keyboard,
     card_text,
     history_text,
+    no_links_text,
     preview_text,
     summary_keyboard,
     summary_text,
 )
 from bot.services.content import Library
+from bot.services.links import extract
 from bot.services.roles import StaffMember
 from bot.services.tips import TipNotFoundError, TipService, TipView, TransitionError
 from bot.states import ModeratorInput
@@ -239,13 +241,18 @@ async def save_note(
 
 
 async def preview(message: Message, state: FSMContext) -> None:
-    """A reply or a question, as the reporter will read it, before it is saved."""
+    """A reply or a question, as the reporter will read it, before it is saved. A link or an
+    @username is refused: opening it could tell its owner who the reporter is."""
     data = await state.get_data()
     kind = EVENT_OF_STATE[await state.get_state() or ""]
     text = (message.text or "").strip()
+    tip_id = int(data.get("tip", 0))
+    if extract(text).links:
+        await message.answer(no_links_text())
+        await prompt_for(message, state, tip_id, TipInputKind(data.get("kind", "reply")))
+        return
     await state.set_state(ModeratorInput.preview)
     await state.update_data(text=text, event=kind.value)
-    tip_id = int(data.get("tip", 0))
     await message.answer(preview_text(tip_id, kind, text), reply_markup=preview_keyboard(tip_id))
 
 

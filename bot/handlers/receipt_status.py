@@ -61,7 +61,7 @@ async def start_answer(
     state: FSMContext,
 ) -> None:
     tip_id = follow_ups.tip(callback.from_user.id)
-    view = None if tip_id is None else await tips.view(tip_id)
+    view = None if tip_id is None else await tips.view(tip_id, pending=True)
     asked = [] if view is None else [e.id for e in view.events if e.kind is EventKind.QUESTION]
     if view is None or callback_data.question not in asked:
         # No receipt shown lately, or the one shown was another report's.

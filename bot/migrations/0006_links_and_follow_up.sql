@@ -25,8 +25,15 @@ CREATE TABLE tip_links (
     PRIMARY KEY (tip_id, position)
 );
 CREATE INDEX tip_links_place ON tip_links (place_key, tip_id);
+-- Links stored before keep no query string: the old rules kept parameters (igsh, _t,
+-- share_id ...) that can name whoever shared the link.
 INSERT INTO tip_links (tip_id, position, url, place_key)
-    SELECT id, 0, place_key, place_key FROM tips WHERE place_key IS NOT NULL;
+    SELECT id, 0,
+        CASE WHEN instr(place_key, '?') > 0
+             THEN substr(place_key, 1, instr(place_key, '?') - 1) ELSE place_key END,
+        CASE WHEN instr(place_key, '?') > 0
+             THEN substr(place_key, 1, instr(place_key, '?') - 1) ELSE place_key END
+    FROM tips WHERE place_key IS NOT NULL;
 
 -- Where a forwarded post came from when that is not a public link: a private channel or
 -- group (its title and id), or a sender who hides their account.
@@ -50,8 +57,8 @@ CREATE TABLE tip_photos_v2 (
     event_id INTEGER REFERENCES tip_events (id) ON DELETE CASCADE,
     PRIMARY KEY (tip_id, position)
 );
-INSERT INTO tip_photos_v2 (tip_id, position, file_id)
-    SELECT tip_id, position, file_id FROM tip_photos;
+-- Photos stored before were kept by the reporter's own file_id, which could be matched with the
+-- same file elsewhere: they are not carried over (DESIGN.md, no file link to the reporter).
 DROP TABLE tip_photos;
 ALTER TABLE tip_photos_v2 RENAME TO tip_photos;
 

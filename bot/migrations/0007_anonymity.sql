@@ -8,12 +8,13 @@ ALTER TABLE tips ADD COLUMN notice_pending INTEGER NOT NULL DEFAULT 0
 ALTER TABLE tip_events ADD COLUMN notice_pending INTEGER NOT NULL DEFAULT 0
     CHECK (notice_pending IN (0, 1));
 
--- The last time anyone changed the tip: retention counts from it, in every status.
-ALTER TABLE tips ADD COLUMN changed_at TEXT;
-UPDATE tips SET changed_at = COALESCE(closed_at, first_action_at, created_at);
-
 -- Tip times are kept to the hour, no finer: a minute could be matched with a chat's activity.
 UPDATE tips SET created_at = substr(created_at, 1, 13) || ':00:00+00:00';
+
+-- The last time anyone changed the tip: retention counts from it, in every status. A tip
+-- nobody touched gets its (rounded) arrival, never the minute it had.
+ALTER TABLE tips ADD COLUMN changed_at TEXT;
+UPDATE tips SET changed_at = COALESCE(closed_at, first_action_at, created_at);
 
 -- Where a region's tip cards go when the moderators' group is a forum: one topic per region.
 CREATE TABLE moderator_topics (

@@ -264,7 +264,17 @@ def review_text(draft: TipDraft, library: Library, language: Language) -> str:
     lines.append(_("Photos: {count}").format(count=len(draft.photos)))
     if draft.photos:
         lines.append(_("Photos are copied anew, without the hidden data a phone adds."))
-    lines += ["", _("Nothing here says who you are.")]
+    if draft.origins:
+        # A class chat or a friend's account can point to the reporter as surely as a name.
+        lines += [
+            "",
+            _(
+                "⚠️ Where a post came from can point to you: a class or school chat, a "
+                "friend's account. If so, take it out (✏️ Edit → 🗑)."
+            ),
+        ]
+    else:
+        lines += ["", _("Nothing here says who you are.")]
     return "\n".join(lines)
 
 

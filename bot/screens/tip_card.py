@@ -27,7 +27,6 @@ from bot.keyboards.labels import category_label, status_for_reporter, status_lab
 from bot.screens.common import utc_offset
 from bot.screens.report import link_line, origin_label
 from bot.services.content import Library
-from bot.services.links import extract
 from bot.services.tips import TipView, open_questions
 
 DATE = "%Y-%m-%d"
@@ -259,14 +258,6 @@ def preview_text(tip_id: int, kind: EventKind, text: str) -> str:
         EventKind.QUESTION: _("Preview of your question to the reporter of tip #{id}:"),
     }
     lines = [titles[kind].format(id=tip_id), "", f"<blockquote>{quote(text)}</blockquote>", ""]
-    if extract(text).links:
-        lines += [
-            _(
-                "⚠️ This text contains a link or an @username, and the reporter will see it. "
-                "Make sure it names nobody and sends nobody anywhere unsafe."
-            ),
-            "",
-        ]
     lines.append(_("The reporter can read it only after you press Confirm."))
     return "\n".join(lines)
 
@@ -284,3 +275,10 @@ def reporter_history(view: TipView) -> str:
     if open_questions(view.events):
         text += "\n\n" + _("The moderators asked you something: answer with the buttons below.")
     return text
+
+
+def no_links_text() -> str:
+    return _(
+        "A reply or question can't hold a link or an @username: opening it could tell its "
+        "owner who the reporter is. Write it again without them."
+    )

@@ -43,6 +43,10 @@ SOCIAL_HOSTS: dict[str, frozenset[str]] = {
     "youtu.be": frozenset(),
     "vk.com": frozenset({"w", "z"}),
 }
+# On other sites, the parameters that commonly name a page (an item, a post, a video).
+PAGE_PARAMETERS = frozenset(
+    {"id", "p", "page", "post", "item", "product", "article", "v", "list", "q", "cat"}
+)
 # A host with a dot and a top-level domain of letters, optionally a scheme and a path.
 LOOKS_LIKE_URL = re.compile(
     r"^(https?://)?([\w-]+\.)+[a-z\u0400-\u04ff]{2,24}(:\d+)?([/?#]\S*)?$", re.IGNORECASE
@@ -97,14 +101,13 @@ def normalise(text: str, source: LinkSource = LinkSource.TEXT) -> Link:
 
 
 def _kept_parameters(host: str, query: str) -> Iterable[tuple[str, str]]:
-    social = SOCIAL_HOSTS.get(host)
+    """Only parameters that name the page: anything else (?aff=, ?partner=, ?uid=, a shop's
+    referral code) may name whoever shared the link."""
+    allowed = SOCIAL_HOSTS.get(host, PAGE_PARAMETERS)
     for key, value in parse_qsl(query, keep_blank_values=True):
         lowered = key.lower()
-        if social is not None and lowered not in social:
-            continue
-        if lowered.startswith("utm_") or lowered in TRACKING_KEYS:
-            continue
-        yield key, value
+        if lowered in allowed and not lowered.startswith("utm_") and lowered not in TRACKING_KEYS:
+            yield key, value
 
 
 def _capped(base: str, query: str) -> str:

@@ -28,6 +28,7 @@ from bot.domain import (
     TipStatus,
 )
 from bot.services import receipts
+from bot.services.links import extract
 from bot.services.roles import PermissionDeniedError, StaffMember
 
 MAX_DESCRIPTION = 1500
@@ -41,6 +42,10 @@ class TipNotFoundError(LookupError):
 
 class TransitionError(ValueError):
     """That status cannot follow the current one (a stale button, or two moderators at once)."""
+
+
+class LinkInReplyError(ValueError):
+    """A reply or question for the reporter holds a link or an @username."""
 
 
 class QuestionClosedError(LookupError):
@@ -97,15 +102,21 @@ class TipService:
             tip_id = await tips.insert(conn, draft, receipts.hash_code(code), self._now())
             tip = await tips.get(conn, tip_id)
         assert tip is not None
+        # Out of the WAL at once: there, the tip's pages would sit next to whatever the
+        # reporter's chat wrote just before (a profile, a quiz answer), in commit order.
+        await self._db.checkpoint()
         return SubmittedTip(tip, code)
 
-    async def view(self, tip_id: int) -> TipView:
+    async def view(self, tip_id: int, *, pending: bool = False) -> TipView:
+        """The tip as staff see it. Until its notice is posted (after the random delay) it
+        does not exist for them, nor does an answer still owed: reading it at once would date
+        the reporter's action. `pending=True` is for the notifier itself."""
         async with self._db.transaction() as conn:
             tip = await tips.get(conn, tip_id)
-            if tip is None:
+            if tip is None or (not pending and await tips.notice_owed(conn, tip_id)):
                 raise TipNotFoundError(tip_id)
             group = await tips.place_group(conn, tip_id) if tip.links else None
-            events = await tips.events(conn, tip_id)
+            events = await tips.events(conn, tip_id, pending=pending)
         return TipView(tip, group, tuple(events))
 
     async def by_receipt(self, code: str) -> TipView | None:
@@ -133,7 +144,9 @@ class TipService:
                 conn, tip_id, EventKind.ANSWER, self._today(), text=text, question_id=question_id
             )
             await tips.add_photos(conn, tip_id, photos[:1], event_id)
-            return next(e for e in await tips.events(conn, tip_id) if e.id == event_id)
+            answer = next(e for e in await tips.events(conn, tip_id) if e.id == event_id)
+        await self._db.checkpoint()  # as after a tip: nothing next to a chat in the WAL
+        return answer
 
     def _today(self) -> dt.date:
         return self._now().date()
@@ -145,8 +158,8 @@ class TipService:
         """The tip, if this staff member may change it: in their region; a volunteer only
         paints over wall adverts. Checked here whatever a handler checked before."""
         tip = await tips.get(conn, tip_id)
-        if tip is None:
-            raise TipNotFoundError(tip_id)
+        if tip is None or await tips.notice_owed(conn, tip_id):
+            raise TipNotFoundError(tip_id)  # not yet shown to anyone: not there for staff
         if not actor.covers(tip.region):
             raise PermissionDeniedError(actor.user_id)
         if not actor.moderates and not (painting and tip.category is TipCategory.WALL_ADVERT):
@@ -208,6 +221,9 @@ class TipService:
         """A public reply or a question, which the reporter reads with /status."""
         assert kind in (EventKind.REPLY, EventKind.QUESTION)
         text = text.strip()[:MAX_NOTE]
+        if extract(text).links:
+            # Opening a link could tell its owner who the reporter is.
+            raise LinkInReplyError(tip_id)
         actor_id = actor.user_id
         async with self._db.transaction() as conn:
             await self._changeable(conn, tip_id, actor)

@@ -16,6 +16,7 @@ from bot.services.links import normalise
 from bot.services.roles import PermissionDeniedError, StaffMember, StaffRole
 from bot.services.tips import (
     QuestionClosedError,
+    SubmittedTip,
     TipNotFoundError,
     TipService,
     TransitionError,
@@ -31,9 +32,19 @@ def clock() -> Clock[dt.datetime]:
     return Clock(dt.datetime(2026, 6, 20, 10, 30, 15, tzinfo=dt.UTC))
 
 
+class PostedTips(TipService):
+    """A TipService whose new tips have had their notice posted, as the notifier does after
+    the random delay: until then staff cannot see them (tested on its own below)."""
+
+    async def submit(self, draft: TipDraftData) -> SubmittedTip:
+        submitted = await super().submit(draft)
+        await self.notice_posted(submitted.tip.id)
+        return submitted
+
+
 @pytest.fixture
 def tips(db: Database, clock: Clock[dt.datetime]) -> TipService:
-    return TipService(db, clock)
+    return PostedTips(db, clock)
 
 
 def channel(link: str = "t.me/shop_x", region: str | None = "astana", *more: str) -> TipDraftData:
@@ -272,3 +283,23 @@ async def test_the_service_checks_who_changes_a_tip(tips: TipService) -> None:
         with pytest.raises(PermissionDeniedError):
             await change
     assert (await tips.view(astana.id)).tip.status is TipStatus.NEW
+
+
+async def test_a_tip_is_nobodys_to_see_until_its_notice_is_posted(
+    db: Database, clock: Clock[dt.datetime]
+) -> None:
+    """Listing or opening a tip at once would date its reporter's action more finely than the
+    random delay of its card allows."""
+    service = TipService(db, clock)
+    tip = (await service.submit(channel())).tip
+    with pytest.raises(TipNotFoundError):
+        await service.view(tip.id)
+    with pytest.raises(TipNotFoundError):
+        await service.change_status(tip.id, TipStatus.IN_REVIEW, MODERATOR)
+    assert (await service.queue(QueueFilter(), page=0))[1] == 0
+    _, count = await service.export_csv(dt.date(2026, 6, 1), dt.date(2026, 6, 30), None, MODERATOR)
+    assert count == 0
+    assert (await service.view(tip.id, pending=True)).tip.id == tip.id  # the notifier's view
+    await service.notice_posted(tip.id)
+    assert (await service.view(tip.id)).tip.id == tip.id
+    assert (await service.queue(QueueFilter(), page=0))[1] == 1

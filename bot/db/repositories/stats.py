@@ -236,7 +236,8 @@ async def completions_per_day(
 async def tip_total(conn: aiosqlite.Connection, region: str | None) -> int:
     rows = await _rows(
         conn,
-        "SELECT COUNT(*) FROM tips WHERE (:region IS NULL OR region = :region)",
+        "SELECT COUNT(*) FROM tips"
+        " WHERE notice_pending = 0 AND (:region IS NULL OR region = :region)",
         {"region": region},
     )
     return int(rows[0][0])
@@ -250,7 +251,8 @@ async def tips_by(
         conn,
         "SELECT CASE :dimension WHEN 'category' THEN category WHEN 'status' THEN status"
         "  WHEN 'region' THEN region END AS grp, COUNT(*)"
-        " FROM tips WHERE (:region IS NULL OR region = :region) GROUP BY grp",
+        " FROM tips WHERE notice_pending = 0 AND (:region IS NULL OR region = :region)"
+        " GROUP BY grp",
         {"dimension": dimension, "region": region},
     )
 
@@ -273,7 +275,8 @@ async def tip_times(
     into weeks of the bot's time zone, which a UTC date would get wrong near midnight."""
     rows = await _rows(
         conn,
-        "SELECT created_at FROM tips WHERE created_at >= :start AND created_at < :end"
+        "SELECT created_at FROM tips WHERE notice_pending = 0 AND created_at >= :start"
+        " AND created_at < :end"
         " AND (:region IS NULL OR region = :region)",
         {"start": stamp(start), "end": stamp(end), "region": region},
     )

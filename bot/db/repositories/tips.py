@@ -234,13 +234,16 @@ async def add_event(
     return cursor.lastrowid
 
 
-async def events(conn: aiosqlite.Connection, tip_id: int) -> list[TipEvent]:
-    """The tip's history, oldest first."""
+async def events(
+    conn: aiosqlite.Connection, tip_id: int, *, pending: bool = True
+) -> list[TipEvent]:
+    """The tip's history, oldest first; `pending=False` leaves out answers whose notice the
+    moderators are still owed."""
     async with conn.execute(
         "SELECT e.id, e.kind, e.status, e.text, e.question_id, e.created_on,"
         " (SELECT COUNT(*) FROM tip_photos p WHERE p.event_id = e.id)"
-        " FROM tip_events e WHERE e.tip_id = ? ORDER BY e.id",
-        (tip_id,),
+        " FROM tip_events e WHERE e.tip_id = ? AND (? OR e.notice_pending = 0) ORDER BY e.id",
+        (tip_id, pending),
     ) as cursor:
         return [
             TipEvent(
@@ -265,8 +268,10 @@ class QueueFilter:
 
 
 # A NULL filter matches everything, so each query is one fixed, parameterized statement.
+# A tip whose notice is still owed is nobody's to see yet: listing it would date its arrival
+# more finely than the random delay allows.
 _QUEUE_WHERE = (
-    " WHERE (:status IS NULL OR t.status = :status)"
+    " WHERE t.notice_pending = 0 AND (:status IS NULL OR t.status = :status)"
     " AND (:category IS NULL OR t.category = :category)"
     " AND (:region IS NULL OR t.region = :region)"
 )
@@ -335,6 +340,12 @@ async def pending_notices(conn: aiosqlite.Connection) -> PendingNotices:
     ) as cursor:
         answers = [(row[0], row[1]) async for row in cursor]
     return PendingNotices(new_tips, answers)
+
+
+async def notice_owed(conn: aiosqlite.Connection, tip_id: int) -> bool:
+    async with conn.execute("SELECT notice_pending FROM tips WHERE id = ?", (tip_id,)) as cursor:
+        row = await cursor.fetchone()
+    return bool(row and row[0])
 
 
 async def notice_posted(
@@ -416,7 +427,7 @@ EXPORT_ROWS = (
     " (SELECT GROUP_CONCAT(url, ' ') FROM (SELECT url FROM tip_links l"
     "  WHERE l.tip_id = t.id ORDER BY position)) AS links,"
     " " + GROUP_SIZE + " AS group_size"
-    " FROM tips t WHERE t.created_at >= ? AND t.created_at < ?"
+    " FROM tips t WHERE t.notice_pending = 0 AND t.created_at >= ? AND t.created_at < ?"
     " AND (? IS NULL OR t.status = ?) AND (? IS NULL OR t.region = ?) ORDER BY t.id"
 )
 
