@@ -91,6 +91,13 @@ async def test_the_card_waits_a_random_delay_and_survives_a_restart(
         assert moderators_chat.messages == []  # nothing at the moment the reporter acted
         pending = await count_rows(slow, "SELECT COUNT(*) FROM tips WHERE notice_pending = 1")
         assert pending == 1
+        # Not there for staff before its card, and out of the WAL at once: its pages do not
+        # sit next to what the reporter's chat wrote just before.
+        owner = fake.user(user_id=OWNER_ID, language_code="ru")
+        reply = await owner.send("/tips")
+        assert tr("Nothing here.", RU) in reply.text
+        wal = slow.app.settings.database_path.with_name("bot.sqlite3-wal")
+        assert not wal.exists() or wal.stat().st_size == 0
         created = await count_rows(
             slow, "SELECT COUNT(*) FROM tips WHERE created_at LIKE '%:00:00+00:00'"
         )
@@ -248,7 +255,12 @@ async def test_the_shared_chat_shows_a_summary_and_details_go_to_staff_only(
     # Staff get it in their private chat, with the photo and the exact location.
     card = await open_details(fake, owner, moderators_chat)
     assert "Закладка у гаражей" in card and "42.30000" in card
-    # The queue and the export are not shown in the shared chat.
+    # The queue and the export are not shown in the shared chat, neither from /admin.
+    in_group = owner.in_group(moderators_chat)
+    await in_group.send("/admin")
+    reply = await in_group.click(tr("🗂 Tips queue", RU))
+    assert reply.callback_answer is not None and reply.callback_answer.show_alert
+    assert not [m for m in moderators_chat.messages if "гаражей" in m.text]
     reply = await owner.in_group(moderators_chat).send("/tips")
     assert "@" not in reply.text and "гаражей" not in reply.text
     assert reply.text == tr(

@@ -150,6 +150,9 @@ async def test_a_forwarded_private_channel_and_a_hidden_sender(
     assert "Жабық дүкен" in review and "-1009876543" in review
     assert tr("a hidden sender", KK) in review
     assert "Марат" not in review  # a hidden sender's display name is not kept
+    # Where a post came from can point to its reporter (a class chat): the review says so.
+    assert tr("Nothing here says who you are.", KK) not in review
+    assert "⚠️" in review
     assert reply.text
     receipt_in(await user.click(tr("✅ Send", KK)))
     card = await open_details(fake, owner, moderators_chat)
