@@ -91,7 +91,10 @@ async def add_tip(running: RunningBot, category: TipCategory, region: str) -> in
         address="Абая 10",
         links=(normalise("t.me/shop_x"),) if category is TipCategory.CHANNEL else (),
     )
-    return (await running.app.services.tips.submit(draft)).tip.id
+    tips = running.app.services.tips
+    tip_id = (await tips.submit(draft)).tip.id
+    await tips.notice_posted(tip_id)  # as the notifier does after the random delay
+    return tip_id
 
 
 async def status_of(running: RunningBot, tip_id: int) -> TipStatus:
