@@ -10,6 +10,12 @@ from typing import TypeVar
 E = TypeVar("E", bound=StrEnum)
 
 
+def shorten(text: str, limit: int) -> str:
+    """The text, or its first `limit` - 1 characters and an ellipsis: what every screen and
+    stored link does with text that is too long for its place."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def parse_enum(kind: type[E], value: str) -> E | None:
     """The member with this value, or None (Python 3.11's `in` raises for non-members)."""
     try:

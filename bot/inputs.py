@@ -21,9 +21,9 @@ from aiogram.types import (
     MessageOriginUser,
 )
 
-from bot.domain import Link, LinkSource, Origin, OriginKind
+from bot.domain import Link, Origin, OriginKind
 from bot.services.drafts import FormInput
-from bot.services.links import NotALinkError, channel_post, normalise
+from bot.services.links import channel_post
 from bot.services.photos import CleanPhoto, NotAPhotoError, clean_async
 
 logger = logging.getLogger(__name__)
@@ -66,22 +66,12 @@ def forward_source(message: Message, reporter_id: int) -> tuple[Link | None, Ori
         user = origin.sender_user
         if user.id == reporter_id:
             return None, None  # the reporter's own message: nothing to say where it came from
-        link = _username_link(user.username)
+        link = channel_post(user.username, None)
         return link, None if link else Origin(OriginKind.USER, _title(user.full_name), user.id)
     if isinstance(origin, MessageOriginHiddenUser):
         # The name shown is whatever the sender chose; it is not kept.
         return None, Origin(OriginKind.HIDDEN)
     return None, None
-
-
-def _username_link(username: str | None) -> Link | None:
-    if not username:
-        return None
-    try:
-        link = normalise(f"@{username}")
-    except NotALinkError:
-        return None
-    return Link(link.url, link.key, LinkSource.FORWARD)
 
 
 def _title(title: str | None) -> str | None:

@@ -86,7 +86,11 @@ class Database:
         if self._conn is None:
             raise RuntimeError("database is not open")
         async with self._lock:
-            return await migrations.migrate(self._conn, self.migrations_dir)
+            applied = await migrations.migrate(self._conn, self.migrations_dir)
+            if applied:
+                # What a migration dropped (links as typed, old photo ids) leaves the WAL too.
+                await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return applied
 
     async def checkpoint(self) -> None:
         """Copy the WAL into the database and truncate it to nothing: after a purge or

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from bot.domain import Language, ReportStep, TipCategory
+from bot.domain import Language, ReportStep, TipCategory, shorten
 from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.cache import per_language
 from bot.keyboards.callbacks import (
@@ -109,16 +109,13 @@ def edit_keyboard(category: TipCategory) -> InlineKeyboardMarkup:
 BUTTON_LABEL = 40
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= BUTTON_LABEL else text[: BUTTON_LABEL - 1] + "…"
-
-
 def remove_keyboard(parts: list[tuple[DraftPart, int, str]]) -> InlineKeyboardMarkup:
     """One button per removable part of the draft: (part, index, what it shows)."""
     builder = InlineKeyboard()
     for part, index, label in parts:
         builder.button(
-            text="✖ " + _short(label), callback_data=ReportRemove(part=part, index=index)
+            text="✖ " + shorten(label, BUTTON_LABEL),
+            callback_data=ReportRemove(part=part, index=index),
         )
     builder.adjust(1)
     builder.row(_button(_("⬅️ Back to the report"), ReportAction.REVIEW))
@@ -132,7 +129,7 @@ def answer_keyboard(questions: list[tuple[int, str]]) -> InlineKeyboardMarkup | 
     builder = InlineKeyboard()
     for question_id, text in questions:
         builder.button(
-            text=_("✍️ Answer: {question}").format(question=_short(text)),
+            text=_("✍️ Answer: {question}").format(question=shorten(text, BUTTON_LABEL)),
             callback_data=AnswerQuestion(question=question_id),
         )
     builder.adjust(1)

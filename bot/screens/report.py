@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.domain import Language, Link, LinkSource, Origin, OriginKind, ReportStep
+from bot.domain import Language, Link, LinkSource, Origin, OriginKind, ReportStep, shorten
 from bot.keyboards.callbacks import DraftPart
 from bot.keyboards.labels import category_label
 from bot.keyboards.report import (
@@ -148,7 +148,7 @@ def description_prompt(draft: TipDraft) -> str:
     if draft.description:
         text += "\n\n" + _(
             "So far: «{text}». Send new words to replace them, or press Keep."
-        ).format(text=escape(_preview(draft.description)))
+        ).format(text=escape(shorten(draft.description, 300)))
     elif not draft.has_place:
         text += "\n\n" + _("Without a link or a place, a few words are needed.")
     return text
@@ -158,10 +158,6 @@ def description_keyboard(draft: TipDraft) -> InlineKeyboardMarkup:
     return step_keyboard(
         can_skip=draft.has_place or bool(draft.description), keep=bool(draft.description)
     )
-
-
-def _preview(text: str, limit: int = 300) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def link_line(link: Link) -> str:

@@ -13,7 +13,15 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.domain import TIP_TRANSITIONS, EventKind, Language, TipCategory, TipEvent, TipStatus
+from bot.domain import (
+    TIP_TRANSITIONS,
+    EventKind,
+    Language,
+    TipCategory,
+    TipEvent,
+    TipStatus,
+    shorten,
+)
 from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import (
     TipAskInput,
@@ -36,8 +44,7 @@ QUOTE_LIMIT = 1500
 
 
 def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
-    text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return escape(text)
+    return escape(shorten(text, limit))
 
 
 def card_text(view: TipView, library: Library, language: Language, tz: dt.tzinfo) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from bot.domain import Link, LinkSource
+from bot.domain import Link, LinkSource, shorten
 
 MAX_LINKS = 5
 MAX_LINK_LENGTH = 200
@@ -114,9 +114,7 @@ def _capped(base: str, query: str) -> str:
     """At most MAX_LINK_LENGTH characters: the query goes first, then the path is cut."""
     if query and len(base) + 1 + len(query) <= MAX_LINK_LENGTH:
         return f"{base}?{query}"
-    if len(base) <= MAX_LINK_LENGTH:
-        return base
-    return base[: MAX_LINK_LENGTH - 1] + "…"
+    return shorten(base, MAX_LINK_LENGTH)
 
 
 def _telegram_link(segments: list[str], text: str, source: LinkSource) -> Link:
@@ -146,7 +144,8 @@ def _telegram_link(segments: list[str], text: str, source: LinkSource) -> Link:
 
 
 def channel_post(username: str | None, message_id: int | None) -> Link | None:
-    """The link of a forwarded public channel's post; None for a private channel."""
+    """The link of a forwarded message's public source: a channel's post, or an account
+    (message_id None); None when the source has no username."""
     if not username:
         return None
     try:

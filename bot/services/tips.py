@@ -67,10 +67,6 @@ class TipView:
     events: tuple[TipEvent, ...] = ()
 
     @property
-    def replies(self) -> list[TipEvent]:
-        return [e for e in self.events if e.kind in (EventKind.REPLY, EventKind.QUESTION)]
-
-    @property
     def answers(self) -> list[TipEvent]:
         return [e for e in self.events if e.kind is EventKind.ANSWER]
 

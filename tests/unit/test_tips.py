@@ -151,7 +151,8 @@ async def test_notes_and_public_reply(tips: TipService) -> None:
     await tips.add_note(tip.id, MODERATOR, "checked, channel is live")
     await tips.tell_reporter(tip.id, MODERATOR, EventKind.REPLY, "Thank you, we passed it on.")
     view = await tips.view(tip.id)
-    assert [e.text for e in view.replies] == ["Thank you, we passed it on."]
+    replies = [e.text for e in view.events if e.kind is EventKind.REPLY]
+    assert replies == ["Thank you, we passed it on."]
     assert view.tip.first_action_at is not None
     with pytest.raises(TipNotFoundError):
         await tips.add_note(999, MODERATOR, "x")
