@@ -48,6 +48,7 @@ from bot.services.learning import LearningService
 from bot.services.limits import DailyQuota, SlidingLimit
 from bot.services.pacing import RateLimiter
 from bot.services.privacy import PrivacyService
+from bot.services.reporting import ReportSender
 from bot.services.roles import RoleService
 from bot.services.stats import StatsService
 from bot.services.tips import TipService
@@ -82,6 +83,7 @@ class Services:
     drafts: DraftStore
     follow_ups: FollowUpAccess
     quota: DailyQuota
+    reports: ReportSender
     receipt_guesses: SlidingLimit
     broadcasts: BroadcastService
     campaigns: CampaignService
@@ -111,14 +113,16 @@ def build_services(settings: Settings, db: Database, library: Library) -> Servic
     quota = DailyQuota(settings.tips_per_day, today)
     # Receipt guesses per chat: a code has 80 random bits; this only stops pestering.
     receipt_guesses = SlidingLimit(RECEIPT_GUESSES_PER_HOUR, 3600)
+    tips = TipService(db, now)
     return Services(
         users=users,
         learning=LearningService(db, library, today),
-        tips=TipService(db, now),
+        tips=tips,
         roles=RoleService(db, settings.admin_ids, now),
         drafts=drafts,
         follow_ups=follow_ups,
         quota=quota,
+        reports=ReportSender(drafts, quota, tips),
         receipt_guesses=receipt_guesses,
         broadcasts=broadcasts,
         campaigns=CampaignService(library, db, broadcasts, tz, now, grace),

@@ -7,9 +7,9 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.arguments import TELEGRAM_ID
 from bot.config import Settings
 from bot.filters import IsOwner, menu
-from bot.handlers.ids import TELEGRAM_ID
 from bot.keyboards.callbacks import AdminAction
 from bot.screens.audit import show_audit
 from bot.services.audit import AuditService
@@ -28,9 +28,6 @@ async def audit_command(
     audit: AuditService,
     settings: Settings,
 ) -> None:
-    if not member.is_owner:
-        await message.answer(_("Only owners can read the audit trail."))
-        return
     actor = command.args.strip() if command.args else ""
     if actor and not TELEGRAM_ID.fullmatch(actor):
         await message.answer(_("Use: /audit, or /audit ID for one person's actions."))
@@ -38,8 +35,13 @@ async def audit_command(
     await show_audit(message, audit, settings.tz, int(actor) if actor else None)
 
 
+async def owners_only(message: Message) -> None:
+    await message.answer(_("Only owners can read the audit trail."))
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(audit_command, Command("audit"))
+    router.message.register(audit_command, IsOwner(), Command("audit"))
+    router.message.register(owners_only, Command("audit"))
     router.callback_query.register(audit_menu, IsOwner(), menu(AdminAction.AUDIT))
     return router

@@ -4,7 +4,6 @@ and the audience, sees a preview exactly as recipients will, and starts it."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
@@ -31,11 +30,11 @@ from bot.keyboards.callbacks import (
     ComposeTarget,
 )
 from bot.keyboards.common import role_label
+from bot.screens.broadcast import preview_summary, refused_text
 from bot.screens.common import show
 from bot.services.broadcasts import BroadcastService
 from bot.services.content import Library
 from bot.services.roles import StaffMember
-from bot.services.stats import format_cell, suppress
 from bot.states import BroadcastDraft
 
 CAPTION_LIMIT = 1024
@@ -123,22 +122,6 @@ async def _show_audience(
     builder.row(_action(_("Preview ➡️"), ComposeAction.AUDIENCE_DONE))
     builder.row(_action(_("❌ Cancel"), ComposeAction.CANCEL))
     await show(target, _("Step 5 of 5. Who should get it?"), builder.as_markup())
-
-
-def audience_text(counts: dict[Language, int], languages: tuple[Language, ...]) -> str:
-    """Audience sizes with the "<5" rule: a breakdown with one small group is left out,
-    since the total minus the others would give it away."""
-    # "<5" is HTML-escaped: the message is sent in HTML parse mode.
-    total = escape(format_cell(suppress(sum(counts.values()))))
-    lines = [_("Audience: {total} subscribers.").format(total=total)]
-    if all(suppress(counts[lang]) is not None for lang in languages):
-        lines += [
-            _("In Kazakh: {count}").format(count=counts[lang])
-            if lang is Language.KK
-            else _("In Russian: {count}").format(count=counts[lang])
-            for lang in languages
-        ]
-    return "\n".join(lines)
 
 
 async def text_received(message: Message, state: FSMContext, library: Library, i18n: I18n) -> None:
@@ -341,30 +324,23 @@ async def _preview(
     content, audience = draft.content, draft.audience
     chat_id = callback.from_user.id
     await callback.answer()
-    for text_language in content.languages:
-        try:
+    try:
+        for text_language in content.languages:
             with i18n.use_locale(text_language.value):
                 await send_content(bot, chat_id, text_language, content, library)
-        except TelegramBadRequest as exc:
-            await bot.send_message(
-                chat_id,
-                _("Telegram refused this message: {error}").format(error=escape(exc.message)),
-            )
-            return
+    except TelegramBadRequest as exc:
+        await bot.send_message(chat_id, refused_text(exc.message))
+        return
     counts = await broadcasts.audience_size(content, audience)
-    lines = [_("👆 This is what subscribers will see."), audience_text(counts, content.languages)]
-    if content.text_kk is None:
-        lines.append(_("⚠️ There is no Kazakh text: Kazakh-speaking subscribers will not get it."))
-    if content.text_ru is None:
-        lines.append(_("⚠️ There is no Russian text: Russian-speaking subscribers will not get it."))
     await state.set_state(Compose.preview)
+    text = preview_summary(counts, content)
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
             [_action(_("✅ Start the broadcast"), ComposeAction.START)],
             [_action(_("❌ Cancel"), ComposeAction.CANCEL)],
         ]
     )
-    await bot.send_message(chat_id, "\n".join(lines), reply_markup=markup)
+    await bot.send_message(chat_id, text, reply_markup=markup)
 
 
 async def start_broadcast(

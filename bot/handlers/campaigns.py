@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
@@ -16,7 +16,7 @@ from bot.keyboards.callbacks import AdminAction, CampaignAct
 from bot.screens.common import show
 from bot.services.campaigns import CampaignService, UnknownCampaignError, campaign_content
 from bot.services.content import Library
-from bot.services.roles import StaffMember
+from bot.services.roles import PermissionDeniedError, StaffMember
 
 UPCOMING_DAYS = 30
 
@@ -70,35 +70,35 @@ async def campaigns_command(
     await show_campaigns(target, campaigns, language)
 
 
-async def campaign_action(
+async def preview_campaign(
+    callback: CallbackQuery, callback_data: CampaignAct, library: Library, i18n: I18n, bot: Bot
+) -> None:
+    """👁: the campaign's message in both languages, as subscribers will see it."""
+    campaign = library.campaign(callback_data.campaign)
+    if campaign is None:
+        await callback.answer(_("This button is out of date."), show_alert=True)
+        return
+    await callback.answer()
+    for text_language in Language:
+        with i18n.use_locale(text_language.value):
+            content = campaign_content(campaign)
+            await send_content(bot, callback.from_user.id, text_language, content, library)
+
+
+async def switch_campaign(
     callback: CallbackQuery,
     callback_data: CampaignAct,
     member: StaffMember,
     campaigns: CampaignService,
-    library: Library,
-    i18n: I18n,
     language: Language,
-    bot: Bot,
 ) -> None:
-    campaign = library.campaign(callback_data.campaign)
-    if campaign is None or callback_data.action not in {"preview", "enable", "disable"}:
-        await callback.answer(_("This button is out of date."), show_alert=True)
-        return
-    if callback_data.action == "preview":
-        await callback.answer()
-        for text_language in Language:
-            with i18n.use_locale(text_language.value):
-                await send_content(
-                    bot, callback.from_user.id, text_language, campaign_content(campaign), library
-                )
-        return
-    if member.region is not None:
-        await callback.answer(
-            _("Only moderators of every region can switch campaigns."), show_alert=True
-        )
-        return
+    enabled = callback_data.action == "enable"
     try:
-        await campaigns.set_enabled(campaign.id, callback_data.action == "enable", member.user_id)
+        await campaigns.set_enabled(callback_data.campaign, enabled, member)
+    except PermissionDeniedError:
+        denied = _("Only moderators of every region can switch campaigns.")
+        await callback.answer(denied, show_alert=True)
+        return
     except UnknownCampaignError:
         await callback.answer(_("This button is out of date."), show_alert=True)
         return
@@ -109,5 +109,8 @@ def create_router() -> Router:
     router = Router(name=__name__)
     router.message.register(campaigns_command, Command("campaigns"))
     router.callback_query.register(campaigns_command, menu(AdminAction.CAMPAIGNS))
-    router.callback_query.register(campaign_action, CampaignAct.filter())
+    router.callback_query.register(preview_campaign, CampaignAct.filter(F.action == "preview"))
+    router.callback_query.register(
+        switch_campaign, CampaignAct.filter(F.action.in_({"enable", "disable"}))
+    )
     return router

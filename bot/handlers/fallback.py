@@ -10,10 +10,10 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Profile
-from bot.handlers.onboarding import greeting
 from bot.keyboards.callbacks import Screen
 from bot.keyboards.common import language_keyboard, main_menu
 from bot.screens.common import menu_text
+from bot.screens.profile import greeting
 
 
 def _needs_onboarding(profile: Profile | None) -> bool:

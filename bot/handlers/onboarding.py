@@ -11,24 +11,14 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.domain import Language, Profile
-from bot.i18n import N_
+from bot.domain import Profile
 from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import PickSubscription, Screen
 from bot.keyboards.common import language_keyboard
 from bot.screens.common import show_menu
+from bot.screens.profile import greeting
 
 router = Router(name=__name__)
-
-GREETING = N_(
-    'Hi! I\'m Qorgan. I help you stay safe from drugs and from online "easy money" traps. '
-    "Choose your language:"
-)
-
-
-def greeting(i18n: I18n) -> str:
-    """Shown before a language is chosen, so it speaks both."""
-    return "\n\n".join(i18n.gettext(GREETING, locale=language.value) for language in Language)
 
 
 def _subscribe_offer() -> InlineKeyboardMarkup:

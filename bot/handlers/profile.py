@@ -13,7 +13,6 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Profile
-from bot.handlers.settings import show_settings
 from bot.keyboards.callbacks import (
     NO_REGION,
     PickLanguage,
@@ -24,6 +23,7 @@ from bot.keyboards.callbacks import (
 )
 from bot.keyboards.common import main_menu, region_keyboard, role_keyboard, subscription_keyboard
 from bot.screens.common import menu_text, show
+from bot.screens.profile import show_settings
 from bot.services.content import Library
 from bot.services.users import UserService
 

@@ -15,16 +15,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.domain import EventKind
 from bot.inputs import PhotoUnreadableError, download_photo
 from bot.keyboards.callbacks import AnswerQuestion
 from bot.keyboards.report import answer_keyboard
 from bot.notifier import TipNotifier
 from bot.screens.common import show
-from bot.screens.tip_card import reporter_history
+from bot.screens.tip_card import answer_prompt, answer_thanks, receipt_again, reporter_history
 from bot.services.follow_ups import FollowUpAccess
 from bot.services.limits import SlidingLimit
-from bot.services.tips import QuestionClosedError, TipService, open_questions
+from bot.services.tips import QuestionClosedError, TipNotFoundError, TipService, open_questions
 from bot.states import AnswerForm
 
 
@@ -61,29 +60,19 @@ async def start_answer(
     state: FSMContext,
 ) -> None:
     tip_id = follow_ups.tip(callback.from_user.id)
-    view = None if tip_id is None else await tips.view(tip_id, pending=True)
-    asked = [] if view is None else [e.id for e in view.events if e.kind is EventKind.QUESTION]
-    if view is None or callback_data.question not in asked:
-        # No receipt shown lately, or the one shown was another report's.
-        await callback.answer(
-            _("To answer, send /status and your receipt code again."), show_alert=True
-        )
-        return
-    question = next(
-        (q for q in open_questions(view.events) if q.id == callback_data.question), None
-    )
-    if question is None:
+    try:
+        if tip_id is None:
+            raise TipNotFoundError(callback_data.question)
+        question = await tips.question(tip_id, callback_data.question)
+    except QuestionClosedError:
         await callback.answer(_("This question is already answered."), show_alert=True)
+        return
+    except TipNotFoundError:  # no receipt shown lately, or the one shown was another report's
+        await callback.answer(receipt_again(), show_alert=True)
         return
     await state.set_state(AnswerForm.text)
     await state.set_data({"question": question.id})
-    await show(
-        callback,
-        _(
-            "Question: {question}\n\nWrite your answer in one message. You may add one photo "
-            "with the answer as its caption. Don't write anything about yourself. /cancel stops."
-        ).format(question=question.text or ""),
-    )
+    await show(callback, answer_prompt(question))
 
 
 async def receive_answer(
@@ -96,30 +85,27 @@ async def receive_answer(
 ) -> None:
     question_id = int((await state.get_data()).get("question", 0))
     tip_id = follow_ups.tip(message.chat.id)
-    if tip_id is None:
-        await state.clear()
-        await message.answer(_("To answer, send /status and your receipt code again."))
-        return
     text = (message.text or message.caption or "").strip()
+    if tip_id is None:  # the receipt was shown more than 30 idle minutes ago
+        await state.clear()
+        await message.answer(receipt_again())
+        return
     if not text:
-        await message.answer(_("Please write the answer in words; a photo may come with it."))
+        await answer_unsupported(message)
         return
     try:
         photo = await download_photo(message, bot)
+        answer = await tips.answer(tip_id, question_id, text, [photo.jpeg] if photo else [])
     except PhotoUnreadableError:
         await message.answer(_("I couldn't open this photo. Please send it again."))
         return
-    try:
-        answer = await tips.answer(tip_id, question_id, text, [photo.jpeg] if photo else [])
     except QuestionClosedError:
-        await state.clear()
         await message.answer(_("This question is already answered."))
-        return
+        answer = None
     await state.clear()
-    notifier.answer_received(tip_id, answer.id)
-    await message.answer(
-        _("Thank you! Your answer was added to the report. See it with /status and your code.")
-    )
+    if answer is not None:
+        notifier.answer_received(tip_id, answer.id)
+        await message.answer(answer_thanks())
 
 
 async def answer_unsupported(message: Message) -> None:

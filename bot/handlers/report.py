@@ -32,11 +32,11 @@ from bot.middlewares.drafts import DraftMiddleware
 from bot.notifier import TipNotifier
 from bot.screens.common import show
 from bot.screens.receipt import show_held_receipt, show_receipt
-from bot.screens.report import ask_next, ask_region, receipt_text, removable_parts
+from bot.screens.report import ask_next, ask_region, receipt_text, refusal_text, removable_parts
 from bot.services.content import Library
 from bot.services.drafts import DraftStore, TipDraft
 from bot.services.limits import DailyQuota
-from bot.services.tips import TipService
+from bot.services.reporting import ReportSender, SendRefusal
 from bot.states import REPORT_STEP_OF_STATE, ReportForm
 
 
@@ -194,34 +194,19 @@ async def send(
     state: FSMContext,
     draft: TipDraft,
     drafts: DraftStore,
-    tips: TipService,
-    quota: DailyQuota,
+    reports: ReportSender,
     notifier: TipNotifier,
 ) -> None:
     if await state.get_state() != ReportForm.review.state:
         await callback.answer(_("This button is out of date."), show_alert=True)
         return
-    chat_id = callback.from_user.id
-    if not (draft.has_place or draft.description):
-        await callback.answer(_("Please add a link, a place or a description."), show_alert=True)
+    sent = await reports.send(callback.from_user.id, draft)
+    if isinstance(sent, SendRefusal):
+        await callback.answer(refusal_text(sent), show_alert=sent is not SendRefusal.SENDING)
         return
-    # Claimed before anything is awaited: of several presses at once, one sends the draft.
-    if not drafts.claim(chat_id, draft):
-        await callback.answer(_("Your report is being sent."))
-        return
-    if not quota.take(chat_id):
-        drafts.restore(chat_id, draft)
-        await callback.answer(_("You have reached today's limit of reports."), show_alert=True)
-        return
-    try:
-        submitted = await tips.submit(draft.to_data())
-    except BaseException:
-        drafts.restore(chat_id, draft)  # nothing was stored: the reporter can press again
-        quota.refund(chat_id)
-        raise
-    receipt = receipt_text(submitted.receipt_code)
-    drafts.hold_receipt(chat_id, receipt, draft.first_message_id)
-    notifier.tip_received(submitted.tip.id)
+    receipt = receipt_text(sent.receipt_code)
+    drafts.hold_receipt(callback.from_user.id, receipt, draft.first_message_id)
+    notifier.tip_received(sent.tip.id)
     await show_receipt(callback, receipt, drafts, state)
 
 

@@ -4,47 +4,20 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Profile
-from bot.keyboards.builder import InlineKeyboard
-from bot.keyboards.callbacks import OpenScreen, OpenSetting, PickSubscription, Screen, SettingsField
+from bot.keyboards.callbacks import OpenScreen, OpenSetting, Screen, SettingsField
 from bot.keyboards.common import (
-    describe_profile,
     language_keyboard,
-    menu_button,
     region_keyboard,
     role_keyboard,
 )
 from bot.screens.common import show
+from bot.screens.profile import show_settings
 from bot.services.content import Library
 from bot.services.users import UserService
-
-
-def settings_keyboard(profile: Profile) -> InlineKeyboardMarkup:
-    builder = InlineKeyboard()
-    builder.button(text=_("🌐 Language"), callback_data=OpenSetting(field=SettingsField.LANGUAGE))
-    builder.button(text=_("👤 Who I am"), callback_data=OpenSetting(field=SettingsField.ROLE))
-    builder.button(text=_("📍 Region"), callback_data=OpenSetting(field=SettingsField.REGION))
-    toggle = (
-        _("🔕 Turn off campaign messages")
-        if profile.subscribed
-        else _("🔔 Turn on campaign messages")
-    )
-    builder.button(
-        text=toggle, callback_data=PickSubscription(on=not profile.subscribed, onboarding=False)
-    )
-    builder.adjust(2, 1, 1)
-    builder.row(menu_button())
-    return builder.as_markup()
-
-
-async def show_settings(
-    target: Message | CallbackQuery, profile: Profile, library: Library
-) -> None:
-    text = _("Your settings:") + "\n\n" + describe_profile(profile, library)
-    await show(target, text, settings_keyboard(profile))
 
 
 async def settings_command(message: Message, profile: Profile, library: Library) -> None:

@@ -24,6 +24,7 @@ from bot.screens.common import show
 from bot.services.content import Library
 from bot.services.drafts import MAX_DESCRIPTION, MAX_PHOTOS, Taken, TipDraft
 from bot.services.links import MAX_LINKS
+from bot.services.reporting import SendRefusal
 from bot.states import ReportForm
 
 
@@ -304,3 +305,12 @@ def receipt_text(code: str) -> str:
             ),
         )
     )
+
+
+def refusal_text(refusal: SendRefusal) -> str:
+    texts = {
+        SendRefusal.INCOMPLETE: _("Please add a link, a place or a description."),
+        SendRefusal.SENDING: _("Your report is being sent."),
+        SendRefusal.OVER_QUOTA: _("You have reached today's limit of reports."),
+    }
+    return texts[refusal]

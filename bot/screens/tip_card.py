@@ -289,3 +289,19 @@ def no_links_text() -> str:
         "A reply or question can't hold a link or an @username: opening it could tell its "
         "owner who the reporter is. Write it again without them."
     )
+
+
+def receipt_again() -> str:
+    """A reporter answers only within 30 idle minutes of showing the receipt in this chat."""
+    return _("To answer, send /status and your receipt code again.")
+
+
+def answer_prompt(question: TipEvent) -> str:
+    return _(
+        "Question: {question}\n\nWrite your answer in one message. You may add one photo "
+        "with the answer as its caption. Don't write anything about yourself. /cancel stops."
+    ).format(question=question.text or "")
+
+
+def answer_thanks() -> str:
+    return _("Thank you! Your answer was added to the report. See it with /status and your code.")

@@ -21,6 +21,7 @@ from bot.domain import Audience, Broadcast, BroadcastContent
 from bot.services.broadcasts import BroadcastService
 from bot.services.content import Library
 from bot.services.content.models import Campaign
+from bot.services.roles import PermissionDeniedError, StaffMember
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +153,11 @@ class CampaignService:
         async with self._db.transaction() as conn:
             return await broadcasts.campaign_enabled(conn, campaign_id)
 
-    async def set_enabled(self, campaign_id: str, enabled: bool, actor_id: int) -> None:
+    async def set_enabled(self, campaign_id: str, enabled: bool, actor: StaffMember) -> None:
+        """Campaigns go to every region: only moderators of every region switch them."""
+        if not actor.moderates or actor.region is not None:
+            raise PermissionDeniedError(actor.user_id)
+        actor_id = actor.user_id
         campaign = self._campaign(campaign_id)
         async with self._db.transaction() as conn:
             await broadcasts.set_campaign_enabled(conn, campaign.id, enabled)

@@ -87,6 +87,17 @@ def inert(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
+def scope_for(where: QueueFilter, actor: StaffMember) -> QueueFilter:
+    """Narrow a queue filter to what `actor` may see, whatever the buttons asked for."""
+    return QueueFilter(
+        status=where.status,
+        # Volunteers handle wall adverts only.
+        category=where.category if actor.moderates else TipCategory.WALL_ADVERT,
+        # A regional moderator sees their region only.
+        region=actor.region or where.region,
+    )
+
+
 class TipService:
     def __init__(self, db: Database, now: Callable[[], dt.datetime]) -> None:
         self._db = db
@@ -126,6 +137,18 @@ class TipService:
             events = await tips.events(conn, tip.id)
         return TipView(tip, None, tuple(events))
 
+    async def question(self, tip_id: int, question_id: int) -> TipEvent:
+        """An open question of the tip, to answer: QuestionClosedError if it was answered,
+        TipNotFoundError if the tip asked no such question (another report's button)."""
+        async with self._db.transaction() as conn:
+            events = await tips.events(conn, tip_id)
+        if question_id not in {e.id for e in events if e.kind is EventKind.QUESTION}:
+            raise TipNotFoundError(question_id)
+        question = next((q for q in open_questions(events) if q.id == question_id), None)
+        if question is None:
+            raise QuestionClosedError(question_id)
+        return question
+
     async def answer(
         self, tip_id: int, question_id: int, text: str, photos: Sequence[bytes] = ()
     ) -> TipEvent:
@@ -163,10 +186,13 @@ class TipService:
         return tip
 
     async def queue(
-        self, where: QueueFilter, page: int, page_size: int = 10
-    ) -> tuple[list[QueueRow], int]:
+        self, where: QueueFilter, page: int, actor: StaffMember, page_size: int = 10
+    ) -> tuple[QueueFilter, list[QueueRow], int]:
+        """One page of the queue as `actor` may see it, and the filter actually applied."""
+        scoped = scope_for(where, actor)
         async with self._db.transaction() as conn:
-            return await tips.queue(conn, where, page_size, page * page_size)
+            rows, total = await tips.queue(conn, scoped, page_size, page * page_size)
+        return scoped, rows, total
 
     async def change_status(self, tip_id: int, status: TipStatus, actor: StaffMember) -> TipView:
         actor_id = actor.user_id

@@ -15,7 +15,10 @@ from bot.domain import BroadcastStatus
 from bot.services.broadcasts import BroadcastService
 from bot.services.campaigns import CampaignService
 from bot.services.content import Library
+from bot.services.roles import PermissionDeniedError, StaffMember, StaffRole
 from tests.clock import Clock
+
+MODERATOR = StaffMember(7, StaffRole.MODERATOR, None)
 
 ALMATY = ZoneInfo("Asia/Almaty")
 
@@ -95,9 +98,9 @@ async def test_outside_the_grace_window_it_is_skipped_and_logged_once(
 async def test_a_switched_off_campaign_does_not_fire(library: Library, db: Database) -> None:
     clock = Clock(at("2027-06-26T11:00"))
     campaigns = service(library, db, clock)
-    await campaigns.set_enabled("june26_day", False, actor_id=7)
+    await campaigns.set_enabled("june26_day", False, MODERATOR)
     assert await campaigns.fire("june26_day") == []
-    await campaigns.set_enabled("june26_day", True, actor_id=7)
+    await campaigns.set_enabled("june26_day", True, MODERATOR)
     assert len(await campaigns.fire("june26_day")) == 1
     async with (
         db.transaction() as conn,
@@ -116,3 +119,16 @@ async def test_campaign_broadcasts_use_their_audience(library: Library, db: Data
     async with db.transaction() as conn:
         assert (await repo.get(conn, broadcast.id)) is not None
     assert broadcast.status is BroadcastStatus.RUNNING
+
+
+async def test_only_moderators_of_every_region_switch_campaigns(
+    library: Library, db: Database
+) -> None:
+    campaigns = service(library, db, Clock(at("2027-06-26T11:00")))
+    for actor in (
+        StaffMember(8, StaffRole.MODERATOR, "almaty"),
+        StaffMember(9, StaffRole.VOLUNTEER, None),
+    ):
+        with pytest.raises(PermissionDeniedError):
+            await campaigns.set_enabled("june26_day", False, actor)
+    assert await campaigns.is_enabled("june26_day")

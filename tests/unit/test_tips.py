@@ -190,14 +190,16 @@ async def test_queue_puts_unresolved_first_and_filters(tips: TipService) -> None
         )
     ).tip
     await tips.change_status(c.id, TipStatus.REJECTED, MODERATOR)
-    rows, total = await tips.queue(QueueFilter(), page=0)
+    _, rows, total = await tips.queue(QueueFilter(), page=0, actor=MODERATOR)
     assert total == 3
     assert [r.id for r in rows] == [b.id, a.id, c.id]
-    rows, total = await tips.queue(QueueFilter(region="almaty"), page=0)
+    _, rows, total = await tips.queue(QueueFilter(region="almaty"), page=0, actor=MODERATOR)
     assert {r.id for r in rows} == {b.id, c.id}
-    rows, _ = await tips.queue(QueueFilter(category=TipCategory.STASH), page=0)
+    _, rows, _ = await tips.queue(QueueFilter(category=TipCategory.STASH), page=0, actor=MODERATOR)
     assert [r.id for r in rows] == [c.id]
-    rows, _ = await tips.queue(QueueFilter(status=TipStatus.NEW), page=0, page_size=1)
+    _, rows, _ = await tips.queue(
+        QueueFilter(status=TipStatus.NEW), page=0, actor=MODERATOR, page_size=1
+    )
     assert len(rows) == 1
 
 
@@ -286,6 +288,23 @@ async def test_the_service_checks_who_changes_a_tip(tips: TipService) -> None:
     assert (await tips.view(astana.id)).tip.status is TipStatus.NEW
 
 
+async def test_the_queue_shows_staff_what_their_role_covers(tips: TipService) -> None:
+    """Whatever filter the buttons carry: a regional moderator sees their region, a volunteer
+    wall adverts only."""
+    await tips.submit(channel(region="astana"))
+    wall = TipDraftData(category=TipCategory.WALL_ADVERT, region="almaty", address="Abay 1")
+    await tips.submit(wall)
+    almaty_moderator = StaffMember(10, StaffRole.MODERATOR, "almaty")
+    volunteer = StaffMember(11, StaffRole.VOLUNTEER, None)
+    asked = QueueFilter(region="astana", category=TipCategory.CHANNEL)
+    applied, rows, _ = await tips.queue(asked, page=0, actor=almaty_moderator)
+    assert applied.region == "almaty" and rows == []
+    applied, rows, _ = await tips.queue(asked, page=0, actor=volunteer)
+    assert applied.category is TipCategory.WALL_ADVERT and rows == []
+    _, rows, _ = await tips.queue(QueueFilter(), page=0, actor=volunteer)
+    assert [row.category for row in rows] == [TipCategory.WALL_ADVERT]
+
+
 async def test_a_tip_is_nobodys_to_see_until_its_notice_is_posted(
     db: Database, clock: Clock[dt.datetime]
 ) -> None:
@@ -297,10 +316,10 @@ async def test_a_tip_is_nobodys_to_see_until_its_notice_is_posted(
         await service.view(tip.id)
     with pytest.raises(TipNotFoundError):
         await service.change_status(tip.id, TipStatus.IN_REVIEW, MODERATOR)
-    assert (await service.queue(QueueFilter(), page=0))[1] == 0
+    assert (await service.queue(QueueFilter(), page=0, actor=MODERATOR))[2] == 0
     _, count = await service.export_csv(dt.date(2026, 6, 1), dt.date(2026, 6, 30), None, MODERATOR)
     assert count == 0
     assert (await service.view(tip.id, pending=True)).tip.id == tip.id  # the notifier's view
     await service.notice_posted(tip.id)
     assert (await service.view(tip.id)).tip.id == tip.id
-    assert (await service.queue(QueueFilter(), page=0))[1] == 1
+    assert (await service.queue(QueueFilter(), page=0, actor=MODERATOR))[2] == 1

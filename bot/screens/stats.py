@@ -1,0 +1,194 @@
+"""The /stats screens: an overview (users, tips, broadcasts), learning (first attempt vs
+latest) and the weekly trend chart. Every small cell is already suppressed by StatsService
+("<5"); these functions only name and format it."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.domain import Language, Role, TipCategory, TipStatus, parse_enum
+from bot.keyboards.common import LANGUAGE_NAMES, role_label
+from bot.keyboards.labels import category_label, status_label
+from bot.services.content import Library
+from bot.services.stats import (
+    BroadcastStats,
+    Cell,
+    LearningStats,
+    QuizStats,
+    ScoreComparison,
+    TipStats,
+    Trend,
+    UserStats,
+    format_cell,
+    format_share,
+)
+
+LIMIT = 4000  # a message holds 4096 characters
+
+
+def cell(value: Cell) -> str:
+    """A count for an HTML message: "<5" must be escaped, or Telegram rejects the message."""
+    return escape(format_cell(value))
+
+
+class NameOf:
+    """Translated names of the keys of a breakdown (None: not given)."""
+
+    def __init__(self, kind: str, library: Library, language: Language) -> None:
+        self.kind, self.library, self.language = kind, library, language
+
+    def __call__(self, key: str | None) -> str:
+        if key is None:
+            return _("not given")
+        if self.kind == "language":
+            language = parse_enum(Language, key)
+            return LANGUAGE_NAMES[language] if language else key
+        if self.kind == "role":
+            role = parse_enum(Role, key)
+            return role_label(role) if role else key
+        if self.kind == "category":
+            category = parse_enum(TipCategory, key)
+            return category_label(category) if category else key
+        if self.kind == "status":
+            status = parse_enum(TipStatus, key)
+            return status_label(status) if status else key
+        return self.library.region_name(key, self.language) or key
+
+
+class Breakdowns:
+    """Formats "By …: name: count, …" lines with names in the reader's language."""
+
+    def __init__(self, library: Library, language: Language) -> None:
+        self.library, self.language = library, language
+
+    def __call__(self, kind: str, cells: dict[str | None, Cell]) -> str:
+        name = NameOf(kind, self.library, self.language)
+        return ", ".join(f"{escape(name(key))}: {cell(value)}" for key, value in cells.items())
+
+
+def _comparison(comparison: ScoreComparison) -> str:
+    return _("first try {first} ({first_n} people) → latest {latest} ({latest_n})").format(
+        first=format_share(comparison.first.share),
+        first_n=cell(comparison.first.people),
+        latest=format_share(comparison.latest.share),
+        latest_n=cell(comparison.latest.people),
+    )
+
+
+def _users_lines(users: UserStats, by: Breakdowns) -> list[str]:
+    return [
+        _(
+            "<b>Users</b>: {total}, subscribed {subscribed}; new this week {this}, last week {last}"
+        ).format(
+            total=cell(users.total),
+            subscribed=cell(users.subscribed),
+            this=cell(users.new_this_week),
+            last=cell(users.new_last_week),
+        ),
+        _("By language: {items}").format(items=by("language", users.by_language)),
+        _("By role: {items}").format(items=by("role", users.by_role)),
+        _("By region: {items}").format(items=by("region", users.by_region)),
+    ]
+
+
+def _tips_lines(tips: TipStats, by: Breakdowns) -> list[str]:
+    median = tips.median_to_first_action
+    minutes = (
+        _("{minutes} min").format(minutes=round(median.total_seconds() / 60))
+        if median is not None
+        else "—"
+    )
+    return [
+        _("<b>Tips</b>: {total}; median time to the first moderator action: {median}").format(
+            total=cell(tips.total), median=minutes
+        ),
+        _("By category: {items}").format(items=by("category", tips.by_category)),
+        _("By status: {items}").format(items=by("status", tips.by_status)),
+        _("By region: {items}").format(items=by("region", tips.by_region)),
+    ]
+
+
+def _broadcasts_line(broadcasts: BroadcastStats) -> str:
+    return _(
+        "<b>Broadcasts</b>: {count}; delivered {sent}, failed {failed}, blocked the bot {blocked}"
+    ).format(
+        count=broadcasts.broadcasts,
+        sent=cell(broadcasts.sent),
+        failed=cell(broadcasts.failed),
+        blocked=cell(broadcasts.blocked),
+    )
+
+
+def overview_text(
+    users: UserStats,
+    tips: TipStats,
+    broadcasts: BroadcastStats,
+    region: str | None,
+    library: Library,
+    language: Language,
+) -> str:
+    by = Breakdowns(library, language)
+    region_name = library.region_name(region, language) if region else None
+    lines = [
+        _("📊 <b>Statistics</b>") + (f" · {escape(region_name)}" if region_name else ""),
+        _("Cells under 5 people are shown as {small}.").format(small=cell(None)),
+        "",
+        *_users_lines(users, by),
+        "",
+        *_tips_lines(tips, by),
+        "",
+        _broadcasts_line(broadcasts),
+    ]
+    return "\n".join(lines)[:LIMIT]
+
+
+def _quiz_lines(quiz_stats: QuizStats, library: Library, language: Language) -> list[str]:
+    quiz = library.quiz(quiz_stats.quiz_id)
+    title = escape(quiz.title.get(language)) if quiz else quiz_stats.quiz_id
+    role_name, region_name = NameOf("role", library, language), NameOf("region", library, language)
+    lines = [
+        _("<b>{title}</b>: started {started}, completed {completed}").format(
+            title=title, started=cell(quiz_stats.started), completed=cell(quiz_stats.completed)
+        ),
+        "  " + _comparison(quiz_stats.overall),
+    ]
+    for key, comparison in quiz_stats.by_role.items():
+        lines.append(f"  {escape(role_name(key))}: {_comparison(comparison)}")
+    for key, comparison in quiz_stats.by_region.items():
+        if comparison.first.share is not None or comparison.latest.share is not None:
+            lines.append(f"  {escape(region_name(key))}: {_comparison(comparison)}")
+    return lines
+
+
+def learning_text(learning: LearningStats, library: Library, language: Language) -> str:
+    lines = [_("📚 <b>Did people learn?</b>"), ""]
+    for quiz_stats in learning.quizzes:
+        lines += _quiz_lines(quiz_stats, library, language)
+    lines += ["", _("<b>Topics</b>: opened · 👍 · 👎")]
+    for topic_stats in learning.topics:
+        topic = library.topic(topic_stats.topic_id)
+        title = escape(topic.title.get(language)) if topic else topic_stats.topic_id
+        lines.append(
+            f"{title}: {cell(topic_stats.opens)} · {cell(topic_stats.useful)} · "
+            f"{cell(topic_stats.not_useful)}"
+        )
+    return "\n".join(lines)[:LIMIT]
+
+
+def trend_chart(trend: Trend) -> bytes:
+    """The weekly trend as a PNG, with translated labels."""
+    # Imported here: matplotlib is large, and only /stats needs it.
+    from bot.services.charts import render_weekly_trend
+
+    return render_weekly_trend(
+        trend.weeks,
+        {
+            _("New users"): trend.new_users,
+            _("Quizzes completed"): trend.quiz_completions,
+            _("Tips"): trend.tips,
+        },
+        title=_("Week by week"),
+        week_label=_("Week starting"),
+    )
