@@ -19,8 +19,10 @@ install: $(STAMP)
 run: install
 	$(BIN)/python -m bot
 
+# Four workers: the tests mostly wait on sockets and subprocesses, so even two cores keep
+# four busy (docs/architecture.md, "Tests"). `python -m pytest tests/...` runs one file alone.
 test: install i18n-compile lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 4 --dist worksteal
 
 lint: install
 	$(BIN)/ruff check .

@@ -13,8 +13,6 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.utils.i18n import I18n
@@ -53,7 +51,7 @@ from bot.services.roles import RoleService
 from bot.services.stats import StatsService
 from bot.services.tips import TipService
 from bot.services.users import UserService
-from bot.telegram_session import PatientRequests
+from bot.telegram_session import PatientRequests, TelegramSession
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +61,7 @@ RECEIPT_GUESSES_PER_HOUR = 5
 
 
 def create_bot(settings: Settings) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
+    session = TelegramSession(settings.bot_api_url)
     session.middleware(PatientRequests())
     return Bot(
         token=settings.require_token().get_secret_value(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,15 @@ def _compiled_catalogs() -> None:
 @pytest.fixture(scope="session")
 def library() -> Library:
     return load_library()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _content_loaded_once(library: Library) -> Iterator[None]:
+    """Every Application of the suite (hundreds) shares one loaded library: the content is
+    read-only, and its own tests load it from their own directories."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("bot.app.load_library", lambda: library)
+        yield
 
 
 @pytest.fixture

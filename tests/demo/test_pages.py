@@ -100,7 +100,9 @@ async def test_answering_a_quiz_question(
     await choose(page, "parent")
     await type_message(page, "/menu")
     await click_button(page, tr("🧩 Quiz", RU))
-    await last_bot_message(page).locator(".ikb button").first.click()
+    # The menu turns into the list of quizzes (edited in place): wait for it, then start one.
+    quizzes = page.locator(".msg.bot", has_text=tr("Choose a quiz:", RU)).last
+    await quizzes.locator(".ikb button").first.click()
     poll = page.locator(".msg[data-kind='poll']").last
     await expect(poll.locator(".poll-option")).not_to_have_count(0)
     await expect(poll.locator(".poll-result")).to_have_count(0)  # no answer shown before a vote

@@ -77,7 +77,7 @@ class FakeTelegram:
         host: str = "127.0.0.1",
         port: int = 0,
         *,
-        quiet: float = 0.1,
+        quiet: float = 0.04,
         timeout: float = 5.0,
         rate_limits: bool | RateLimits = False,
         bot_username: str = "qorgan_test_bot",
