@@ -92,30 +92,37 @@ def _private_router() -> Router:
     private.message.filter(InChat(ChatType.PRIVATE))
     private.callback_query.filter(InChat(ChatType.PRIVATE))
 
-    # Open to everyone, onboarded or not: an anonymous report needs no profile.
+    # aiogram tries routers in order, and each visit costs (bench/updates.py): the most
+    # frequent first. /help, invites and /start, /cancel: open to everyone, onboarded or not.
     private.include_routers(
+        about.create_router(),
         admin.create_invite_router(),
         onboarding.create_router(),
         cancel.create_router(),
-        about.create_router(),
+    )
+
+    # Features need a finished profile; others fall through to the fallback (onboarding).
+    # Their handlers are commands and their own buttons only, so they may come before the
+    # rest without taking anything from it.
+    features = Router(name="features")
+    features.message.filter(Onboarded())
+    features.callback_query.filter(Onboarded())
+    features.include_routers(
+        learn.create_router(),
+        quiz.create_router(),
+        menu.create_router(),
+        settings.create_router(),
+        helplines.create_router(),
+    )
+    private.include_router(features)
+
+    # Open to everyone again: an anonymous report needs no profile.
+    private.include_routers(
         forget.create_router(),
         profile.create_router(),
         receipt_status.create_router(),
         report.create_router(),
     )
-
-    # Features need a finished profile; others fall through to the fallback (onboarding).
-    features = Router(name="features")
-    features.message.filter(Onboarded())
-    features.callback_query.filter(Onboarded())
-    features.include_routers(
-        menu.create_router(),
-        settings.create_router(),
-        helplines.create_router(),
-        learn.create_router(),
-        quiz.create_router(),
-    )
-    private.include_router(features)
 
     # Text and photos typed into the report form, after the commands had their chance.
     private.include_router(report_input.create_router())

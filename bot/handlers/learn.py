@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
@@ -11,29 +10,17 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Profile
 from bot.keyboards.callbacks import CardChoice, OpenScreen, Screen, TopicCard, TopicList, TopicVote
-from bot.keyboards.learning import card_keyboard, topic_list_keyboard
 from bot.screens.common import show
+from bot.screens.learning import topic_card_screen, topic_list_screen
 from bot.services.content import Library
-from bot.services.content.models import Topic
 from bot.services.learning import LearningService
-
-
-def _topics(library: Library, profile: Profile, more: bool) -> list[Topic]:
-    mine = library.topics_for(profile.role)
-    return [t for t in library.topics if t not in mine] if more else list(mine)
 
 
 async def show_topic_list(
     callback: CallbackQuery, profile: Profile, library: Library, more: bool
 ) -> None:
-    topics = _topics(library, profile, more)
-    lines = [_("Topics for other readers:") if more else _("Choose a topic:"), ""]
-    lines += [
-        f"{t.emoji} <b>{escape(t.title.get(profile.language))}</b> — "
-        f"{escape(t.summary.get(profile.language))}"
-        for t in topics
-    ]
-    await show(callback, "\n".join(lines), topic_list_keyboard(topics, profile.language, more))
+    text, markup = topic_list_screen(library, profile.role, profile.language, more)
+    await show(callback, text, markup)
 
 
 async def learn_button(callback: CallbackQuery, profile: Profile, library: Library) -> None:
@@ -54,20 +41,15 @@ async def topic_card(
     learning: LearningService,
     features: Sequence[Screen],
 ) -> None:
-    topic = library.topic(callback_data.topic)
-    if topic is None or not 0 <= callback_data.card < len(topic.cards):
+    screen = topic_card_screen(
+        library, callback_data.topic, callback_data.card, profile.language, features
+    )
+    if screen is None:
         await callback.answer(_("This topic is no longer available."), show_alert=True)
         return
     if callback_data.card == 0:
-        await learning.open_topic(topic.id, profile)
-    language = profile.language
-    header = f"{topic.emoji} <b>{escape(topic.title.get(language))}</b>"
-    position = f"{callback_data.card + 1}/{len(topic.cards)}"
-    text = f"{header} · {position}\n\n{escape(topic.cards[callback_data.card].text.get(language))}"
-    if callback_data.card + 1 == len(topic.cards):
-        text += "\n\n" + _("Was this useful?")
-    markup = card_keyboard(topic, callback_data.card, language, library, features)
-    await show(callback, text, markup)
+        await learning.open_topic(callback_data.topic, profile)
+    await show(callback, *screen)
 
 
 async def card_choice(

@@ -80,7 +80,6 @@ async def ask_next(
         text += "\n" + _("A QR code in a photo is read, and its link is added to the report.")
         await show(target, top + text, photos_keyboard(len(draft.photos)))
     else:
-        draft.reviewing = True
         await state.set_state(ReportForm.review)
         await show(target, top + review_text(draft, library, language), review_keyboard())
 

@@ -65,9 +65,10 @@ class TipDraft:
     longitude: float | None = None
     description: str | None = None
     photos: list[bytes] = field(default_factory=list)
-    # Steps answered or skipped; once the review screen was shown, each edit returns to it.
+    # The answers given (a skipped step leaves no value, so it is recorded here). Which step
+    # is being asked is the conversation state alone (ReportForm), set by screens.report.ask_next
+    # from these answers: the first step not answered, or the review once all are.
     done: set[str] = field(default_factory=set)
-    reviewing: bool = False
     touched: float = 0.0
     # Once the tip is stored: its receipt message, until Telegram confirms the reporter saw it
     # (the code is stored only as a hash, so this is the one copy). The draft holds nothing else.

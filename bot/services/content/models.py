@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from bot.domain import ButtonKind, Language, Role
 
@@ -245,6 +245,14 @@ class Library(Strict):
     help: HelpFile
     regions: tuple[Region, ...]
     campaigns: tuple[Campaign, ...] = ()
+    _hash: int | None = PrivateAttr(default=None)
+
+    def __hash__(self) -> int:
+        """Hashed once: the library keys the screens built from it (keyboards.cache), and a
+        frozen model's hash walks every topic, card and translation each time."""
+        if self._hash is None:
+            self._hash = super().__hash__()
+        return self._hash
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
