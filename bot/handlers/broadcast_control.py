@@ -20,7 +20,7 @@ from bot.services.broadcasts import (
     BroadcastService,
     BroadcastStateError,
 )
-from bot.services.roles import StaffMember
+from bot.services.roles import PermissionDeniedError, StaffMember
 
 
 def _line(broadcast: Broadcast) -> str:
@@ -37,7 +37,7 @@ def _line(broadcast: Broadcast) -> str:
 async def show_broadcasts(
     target: Message | CallbackQuery, member: StaffMember, broadcasts: BroadcastService
 ) -> None:
-    recent = await broadcasts.recent(10, member.region)
+    recent = await broadcasts.recent_as(member)
     if not recent:
         await show(target, _("No broadcasts yet. Start one with /broadcast."))
         return
@@ -59,14 +59,12 @@ async def _in_scope(
     callback: CallbackQuery, broadcast_id: int, member: StaffMember, broadcasts: BroadcastService
 ) -> Broadcast | None:
     try:
-        broadcast = await broadcasts.get(broadcast_id)
+        return await broadcasts.get_as(broadcast_id, member)
     except BroadcastNotFoundError:
         await callback.answer(_("This broadcast no longer exists."), show_alert=True)
-        return None
-    if member.region is not None and broadcast.audience.region != member.region:
+    except PermissionDeniedError:
         await callback.answer(_("This broadcast is outside your region."), show_alert=True)
-        return None
-    return broadcast
+    return None
 
 
 async def open_broadcast(

@@ -17,7 +17,8 @@ from aiogram.types import CallbackQuery, ForceReply, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
-from bot.domain import EventKind, Language, TipCategory, TipStatus
+from bot.domain import EventKind, Language
+from bot.filters import IsModerator
 from bot.keyboards.callbacks import (
     PreviewAction,
     TipAskInput,
@@ -43,7 +44,14 @@ from bot.screens.tip_card import (
 from bot.services.content import Library
 from bot.services.links import extract
 from bot.services.roles import StaffMember
-from bot.services.tips import TipNotFoundError, TipService, TipView, TransitionError
+from bot.services.tips import (
+    OutOfRegionError,
+    TipNotFoundError,
+    TipService,
+    TipView,
+    TransitionError,
+    WallAdvertsOnlyError,
+)
 from bot.states import ModeratorInput
 
 INPUT_STATES = {
@@ -61,17 +69,15 @@ async def _view_in_scope(
     callback: CallbackQuery, tip_id: int, member: StaffMember, tips: TipService
 ) -> TipView | None:
     try:
-        view = await tips.view(tip_id)
+        return await tips.view_as(tip_id, member)
     except TipNotFoundError:
-        await callback.answer(_("There is no tip #{id}.").format(id=tip_id), show_alert=True)
-        return None
-    if not member.covers(view.tip.region):
-        await callback.answer(_("This tip is outside your region."), show_alert=True)
-        return None
-    if not member.moderates and view.tip.category is not TipCategory.WALL_ADVERT:
-        await callback.answer(_("Volunteers see wall adverts only."), show_alert=True)
-        return None
-    return view
+        refusal = _("There is no tip #{id}.").format(id=tip_id)
+    except OutOfRegionError:
+        refusal = _("This tip is outside your region.")
+    except WallAdvertsOnlyError:
+        refusal = _("Volunteers see wall adverts only.")
+    await callback.answer(refusal, show_alert=True)
+    return None
 
 
 def in_shared_chat(callback: CallbackQuery, settings: Settings) -> bool:
@@ -160,12 +166,7 @@ async def set_status(
         return
     alert = None
     try:
-        if member.moderates:
-            view = await tips.change_status(callback_data.tip, callback_data.status, member)
-        elif callback_data.status is TipStatus.PAINTED:
-            view = await tips.mark_painted(callback_data.tip, member)
-        else:
-            raise TransitionError("volunteers only mark wall adverts painted over")
+        view = await tips.set_status_as(callback_data.tip, callback_data.status, member)
     except TransitionError:
         view = await tips.view(callback_data.tip)
         alert = _("That status can't follow the current one; the card was refreshed.")
@@ -191,9 +192,6 @@ async def ask_input(
     state: FSMContext,
 ) -> None:
     if await _view_in_scope(callback, callback_data.tip, member, tips) is None:
-        return
-    if not member.moderates:
-        await callback.answer(_("Only moderators can write notes and replies."), show_alert=True)
         return
     await callback.answer()
     if isinstance(callback.message, Message):
@@ -269,9 +267,6 @@ async def confirm_preview(
 ) -> None:
     data = await state.get_data()
     await state.clear()
-    if not member.moderates:
-        await callback.answer(_("Only moderators can write notes and replies."), show_alert=True)
-        return
     kind = EventKind(data["event"])
     try:
         await tips.tell_reporter(callback_data.tip, member, kind, data["text"])
@@ -325,6 +320,11 @@ class ReplyToPrompt(Filter):
         return is_reply_to_prompt(message, await state.get_data())
 
 
+async def only_moderators(callback: CallbackQuery) -> None:
+    """A volunteer's old note or reply button (their role changed since)."""
+    await callback.answer(_("Only moderators can write notes and replies."), show_alert=True)
+
+
 class InSharedChat(Filter):
     async def __call__(self, callback: CallbackQuery, settings: Settings) -> bool:
         return in_shared_chat(callback, settings)
@@ -339,11 +339,13 @@ def create_router() -> Router:
     router.callback_query.register(open_tip, TipOpen.filter())
     router.callback_query.register(set_status, TipSetStatus.filter())
     router.callback_query.register(history, TipHistory.filter())
-    router.callback_query.register(ask_input, TipAskInput.filter())
+    moderator = IsModerator()
+    router.callback_query.register(ask_input, moderator, TipAskInput.filter())
+    router.callback_query.register(only_moderators, TipAskInput.filter())
     preview_button = TipPreview.filter
-    router.callback_query.register(
-        confirm_preview, ModeratorInput.preview, preview_button(F.action == PreviewAction.CONFIRM)
-    )
+    confirm = preview_button(F.action == PreviewAction.CONFIRM)
+    router.callback_query.register(confirm_preview, moderator, ModeratorInput.preview, confirm)
+    router.callback_query.register(only_moderators, ModeratorInput.preview, confirm)
     router.callback_query.register(
         edit_preview, ModeratorInput.preview, preview_button(F.action == PreviewAction.EDIT)
     )

@@ -133,6 +133,17 @@ class BroadcastService:
         async with self._db.transaction() as conn:
             return await broadcasts.recent(conn, limit, region)
 
+    async def get_as(self, broadcast_id: int, actor: StaffMember) -> Broadcast:
+        """The broadcast, if it went to a region `actor` covers (PermissionDeniedError)."""
+        broadcast = await self.get(broadcast_id)
+        if not actor.covers(broadcast.audience.region):
+            raise PermissionDeniedError(actor.user_id)
+        return broadcast
+
+    async def recent_as(self, actor: StaffMember, limit: int = 10) -> list[Broadcast]:
+        """The latest broadcasts `actor` may see: a regional moderator's region only."""
+        return await self.recent(limit, actor.region)
+
     async def control(
         self, broadcast_id: int, control: BroadcastControl, actor: StaffMember
     ) -> Broadcast:

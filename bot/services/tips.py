@@ -48,6 +48,14 @@ class LinkInReplyError(ValueError):
     """A reply or question for the reporter holds a link or an @username."""
 
 
+class OutOfRegionError(PermissionDeniedError):
+    """The tip is in a region the staff member does not cover."""
+
+
+class WallAdvertsOnlyError(PermissionDeniedError):
+    """Volunteers see and handle wall adverts only."""
+
+
 class QuestionClosedError(LookupError):
     """No open question with that id on this tip (answered already, or not this tip's)."""
 
@@ -125,6 +133,25 @@ class TipService:
             group = await tips.place_group(conn, tip_id) if tip.links else None
             events = await tips.events(conn, tip_id, pending=pending)
         return TipView(tip, group, tuple(events))
+
+    async def view_as(self, tip_id: int, actor: StaffMember) -> TipView:
+        """The tip, if `actor` may see it: in their region, and a wall advert for a
+        volunteer (OutOfRegionError, WallAdvertsOnlyError otherwise)."""
+        view = await self.view(tip_id)
+        if not actor.covers(view.tip.region):
+            raise OutOfRegionError(actor.user_id)
+        if not actor.moderates and view.tip.category is not TipCategory.WALL_ADVERT:
+            raise WallAdvertsOnlyError(actor.user_id)
+        return view
+
+    async def set_status_as(self, tip_id: int, status: TipStatus, actor: StaffMember) -> TipView:
+        """A status button: any allowed status for a moderator; for a volunteer, "painted
+        over" only (TransitionError for anything else, as for a status that can't follow)."""
+        if actor.moderates:
+            return await self.change_status(tip_id, status, actor)
+        if status is TipStatus.PAINTED:
+            return await self.mark_painted(tip_id, actor)
+        raise TransitionError("volunteers only mark wall adverts painted over")
 
     async def by_receipt(self, code: str) -> TipView | None:
         """The tip and its history, for its reporter: nothing moderators keep to themselves."""

@@ -15,11 +15,13 @@ from bot.domain import EventKind, TipCategory, TipDraftData, TipStatus
 from bot.services.links import normalise
 from bot.services.roles import PermissionDeniedError, StaffMember, StaffRole
 from bot.services.tips import (
+    OutOfRegionError,
     QuestionClosedError,
     SubmittedTip,
     TipNotFoundError,
     TipService,
     TransitionError,
+    WallAdvertsOnlyError,
     open_questions,
 )
 from tests.clock import Clock
@@ -286,6 +288,22 @@ async def test_the_service_checks_who_changes_a_tip(tips: TipService) -> None:
         with pytest.raises(PermissionDeniedError):
             await change
     assert (await tips.view(astana.id)).tip.status is TipStatus.NEW
+
+
+async def test_staff_open_and_paint_only_what_their_role_covers(tips: TipService) -> None:
+    astana_channel = (await tips.submit(channel(region="astana"))).tip
+    wall = TipDraftData(category=TipCategory.WALL_ADVERT, region="astana", address="Abay 1")
+    astana_wall = (await tips.submit(wall)).tip
+    with pytest.raises(OutOfRegionError):
+        await tips.view_as(astana_wall.id, StaffMember(10, StaffRole.MODERATOR, "almaty"))
+    volunteer = StaffMember(11, StaffRole.VOLUNTEER, "astana")
+    with pytest.raises(WallAdvertsOnlyError):
+        await tips.view_as(astana_channel.id, volunteer)
+    assert (await tips.view_as(astana_wall.id, volunteer)).tip.id == astana_wall.id
+    with pytest.raises(TransitionError):
+        await tips.set_status_as(astana_wall.id, TipStatus.REJECTED, volunteer)
+    painted = await tips.set_status_as(astana_wall.id, TipStatus.PAINTED, volunteer)
+    assert painted.tip.status is TipStatus.PAINTED
 
 
 async def test_the_queue_shows_staff_what_their_role_covers(tips: TipService) -> None:
