@@ -34,7 +34,7 @@ from bot.screens.common import show
 from bot.screens.receipt import show_held_receipt, show_receipt
 from bot.screens.report import ask_next, ask_region, receipt_text, refusal_text, removable_parts
 from bot.services.content import Library
-from bot.services.drafts import DraftStore, TipDraft
+from bot.services.drafts import DraftStore, Sending, Sent, TipDraft
 from bot.services.limits import DailyQuota
 from bot.services.reporting import ReportSender, SendRefusal
 from bot.states import REPORT_STEP_OF_STATE, ReportForm
@@ -83,9 +83,12 @@ async def cancel(callback: CallbackQuery, state: FSMContext, drafts: DraftStore)
     """Works whether or not the draft still exists, and says what became of it."""
     if await show_held_receipt(callback, drafts, state):
         return  # too late to cancel: the report is stored, and this is its receipt
-    draft = drafts.get(callback.from_user.id)
+    phase = drafts.get(callback.from_user.id)
+    if isinstance(phase, Sending):  # Send was pressed first: the report is being stored
+        await callback.answer(_("Your report is being sent."))
+        return
     await state.clear()
-    if draft is not None and draft.sent:
+    if isinstance(phase, Sent):
         await show(callback, _("This report was already sent, so it can't be cancelled."))
         return
     drafts.discard(callback.from_user.id)

@@ -42,7 +42,7 @@ async def show_receipt(
     """Show the receipt (in place of the form, for a button); forget it once Telegram took
     it, or refused it for good (the chat blocked the bot, for one)."""
     chat_id = target.from_user.id if target.from_user else 0
-    held = drafts.get(chat_id)
+    held = drafts.held_receipt(chat_id)
     first = held.first_message_id if held is not None else None
     for attempt in range(1, ATTEMPTS + 1):
         try:
@@ -103,8 +103,8 @@ async def show_held_receipt(
     """If a stored tip's receipt still waits to be seen in this chat, show it (True): before
     anything that would replace or discard the draft holding it."""
     chat_id = target.from_user.id if target.from_user else 0
-    receipt = drafts.held_receipt(chat_id)
-    if receipt is None:
+    held = drafts.held_receipt(chat_id)
+    if held is None:
         return False
-    await show_receipt(target, receipt, drafts, state)
+    await show_receipt(target, held.receipt, drafts, state)
     return True

@@ -70,13 +70,6 @@ class TipDraft:
     # from these answers: the first step not answered, or the review once all are.
     done: set[str] = field(default_factory=set)
     touched: float = 0.0
-    # Once the tip is stored: its receipt message, until Telegram confirms the reporter saw it
-    # (the code is stored only as a hash, so this is the one copy). The draft holds nothing else.
-    receipt: str | None = None
-    # The report was sent and its receipt seen: only so that an old button of the form can
-    # say so. Nothing of the report is left here.
-    sent: bool = False
-    sending: bool = False  # Send was pressed and the tip is being stored
     # The form's first message in the chat (the /report command, or the menu it replaced):
     # after Send, the form's messages from it up to the receipt are deleted from the chat.
     first_message_id: int | None = None
@@ -182,13 +175,43 @@ def _bounded(text: str, limit: int) -> tuple[str, bool]:
     return text[: limit - 1].rstrip() + "…", True
 
 
+@dataclass(slots=True)
+class Sending:
+    """Send was pressed and the tip is being stored: the draft is the sender's alone."""
+
+    first_message_id: int | None
+    touched: float = 0.0
+
+
+@dataclass(slots=True)
+class HeldReceipt:
+    """The tip is stored; its receipt waits until Telegram confirms the reporter saw it (the
+    code is stored only as a hash, so this is the one copy). Nothing of the report is left."""
+
+    receipt: str
+    first_message_id: int | None
+    touched: float = 0.0
+
+
+@dataclass(slots=True)
+class Sent:
+    """The report was sent and its receipt seen: kept (until idle) only so that an old button
+    of the form can say so."""
+
+    touched: float = 0.0
+
+
+# What the store holds for a chat: one value per phase of the form, never two at once.
+FormPhase = TipDraft | Sending | HeldReceipt | Sent
+
+
 class DraftStore:
     def __init__(
         self, idle_seconds: float = IDLE_SECONDS, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.idle_seconds = idle_seconds
         self._clock = clock
-        self._drafts: dict[int, TipDraft] = {}
+        self._drafts: dict[int, FormPhase] = {}
 
     def __len__(self) -> int:
         return len(self._drafts)
@@ -199,8 +222,9 @@ class DraftStore:
         self._drafts[chat_id] = draft
         return draft
 
-    def get(self, chat_id: int) -> TipDraft | None:
-        """The chat's draft, touched; None if there is none or it expired (then it is gone)."""
+    def get(self, chat_id: int) -> FormPhase | None:
+        """Where the chat's report is, touched; None if there is none or it expired (then it
+        is gone)."""
         draft = self._drafts.get(chat_id)
         now = self._clock()
         if draft is None:
@@ -214,18 +238,14 @@ class DraftStore:
     def hold_receipt(self, chat_id: int, receipt: str, first_message_id: int | None = None) -> None:
         """The tip was stored: drop what it said, keep only its receipt until it is seen (and
         where the form began, to clear the chat of it)."""
-        self._drafts[chat_id] = TipDraft(
-            touched=self._clock(), receipt=receipt, first_message_id=first_message_id
-        )
+        self._drafts[chat_id] = HeldReceipt(receipt, first_message_id, self._clock())
 
     def claim(self, chat_id: int, draft: TipDraft) -> bool:
         """Take `draft` out of the store to send it; False if it is not the chat's draft any
         more (another press of Send took it first)."""
         if self._drafts.get(chat_id) is not draft:
             return False
-        self._drafts[chat_id] = TipDraft(
-            touched=self._clock(), sending=True, first_message_id=draft.first_message_id
-        )
+        self._drafts[chat_id] = Sending(draft.first_message_id, self._clock())
         return True
 
     def restore(self, chat_id: int, draft: TipDraft) -> None:
@@ -235,11 +255,16 @@ class DraftStore:
 
     def mark_sent(self, chat_id: int) -> None:
         """The receipt was shown: keep only the fact that a report was sent (until idle)."""
-        self._drafts[chat_id] = TipDraft(touched=self._clock(), sent=True)
+        self._drafts[chat_id] = Sent(self._clock())
 
-    def held_receipt(self, chat_id: int) -> str | None:
-        draft = self.get(chat_id)
-        return None if draft is None else draft.receipt
+    def held_receipt(self, chat_id: int) -> HeldReceipt | None:
+        phase = self.get(chat_id)
+        return phase if isinstance(phase, HeldReceipt) else None
+
+    def draft(self, chat_id: int) -> TipDraft | None:
+        """The draft being written, if the chat's report is at that phase."""
+        phase = self.get(chat_id)
+        return phase if isinstance(phase, TipDraft) else None
 
     def discard(self, chat_id: int) -> None:
         self._drafts.pop(chat_id, None)

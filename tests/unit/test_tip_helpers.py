@@ -8,7 +8,7 @@ import pytest
 
 from bot.domain import TipCategory
 from bot.services import receipts
-from bot.services.drafts import DraftStore
+from bot.services.drafts import DraftStore, Sending, Sent
 from bot.services.limits import DailyQuota, SlidingLimit
 from bot.services.links import MAX_LINK_LENGTH, NotALinkError, extract, normalise
 
@@ -148,3 +148,22 @@ def test_drafts_expire_after_idle_time() -> None:
     assert drafts.sweep() == 2
     assert drafts.get(1) is None
     assert len(drafts) == 0
+
+
+def test_a_report_is_in_one_phase_at_a_time() -> None:
+    """Draft → Sending (one press of Send took it) → HeldReceipt (stored, the code not seen
+    yet) → Sent; nothing of the report is kept past Sending."""
+    drafts = DraftStore()
+    draft = drafts.start(1, first_message_id=40)
+    draft.description = "Sells «соль»"
+    assert drafts.claim(1, draft)
+    assert not drafts.claim(1, draft)  # a second press finds it taken
+    assert isinstance(drafts.get(1), Sending) and drafts.draft(1) is None
+    drafts.restore(1, draft)  # could not be stored: the form goes on
+    assert drafts.draft(1) is draft
+    assert drafts.claim(1, draft)
+    drafts.hold_receipt(1, "ABCD-EFGH", first_message_id=40)
+    held = drafts.held_receipt(1)
+    assert held is not None and held.receipt == "ABCD-EFGH" and held.first_message_id == 40
+    drafts.mark_sent(1)
+    assert isinstance(drafts.get(1), Sent) and drafts.held_receipt(1) is None
