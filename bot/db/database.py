@@ -8,7 +8,9 @@ around their SQL, never across a call to Telegram.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -120,13 +122,21 @@ class Database:
         if self._conn is None:
             raise RuntimeError("database is not open")
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
             try:
+                await self._conn.execute("BEGIN IMMEDIATE")
                 yield self._conn
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                # Also when the task was cancelled while BEGIN was on its way: aiosqlite's
+                # thread runs it anyway, then this ROLLBACK (requests run in order), so the
+                # connection is never left inside a transaction.
+                with contextlib.suppress(sqlite3.OperationalError):  # BEGIN never ran
+                    await asyncio.shield(self._rollback())
                 raise
             await self._conn.execute("COMMIT")
+
+    async def _rollback(self) -> None:
+        assert self._conn is not None
+        await self._conn.execute("ROLLBACK")
 
     async def __aenter__(self) -> Database:
         await self.open()

@@ -1,10 +1,17 @@
-"""The delivery engine: sends each broadcast's queue at Telegram's pace and never loses or
-repeats a message across crashes beyond the in-flight window.
+"""The delivery engine: sends each broadcast's queue at Telegram's pace and never loses a
+message, and repeats almost none, across crashes.
 
-A batch of recipients is claimed in one transaction, sent concurrently under the global rate
-limiter, and its outcomes recorded in one transaction. A crash between the two leaves the batch
-claimed; at the next start it is released and sent again: duplicates are bounded by one batch
-(`batch_size`, about a second of sending at the configured rate), and nothing is missed.
+Recipients are claimed from the durable queue in batches (about a second of sending), and each
+is sent as its own request, started at the rate limiter's pace, so a slow answer holds nobody
+else up. Outcomes are recorded by group commit: every answer joins a buffer written in one
+transaction at most `flush_seconds` (50 ms) later. A crash repeats only what Telegram accepted
+and the database did not record yet: the sends in flight and the answers of the last 50 ms,
+at most about 3 messages at 30/s. What was claimed but not sent goes back to the queue at the
+next start and is sent once.
+
+A transient failure (a 5xx, a dropped connection, a timeout) does not hold the batch: the
+recipient waits in a retry queue for its back-off while the rest of the audience is served,
+and is tried again up to `max_attempts` times. A 429 pauses the limiter for everyone.
 """
 
 from __future__ import annotations
@@ -14,7 +21,9 @@ import contextlib
 import datetime as dt
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.db import Database
@@ -71,6 +80,7 @@ class Broadcaster:
         on_progress: ProgressCallback | None = None,
         idle_poll: float = 30.0,
         on_unreachable: Callable[[list[int]], None] | None = None,
+        flush_seconds: float = 0.05,
     ) -> None:
         self._db = db
         self._sender = sender
@@ -84,6 +94,7 @@ class Broadcaster:
         self._on_progress = on_progress
         self._idle_poll = idle_poll
         self._on_unreachable = on_unreachable
+        self._flush_seconds = flush_seconds
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -137,44 +148,17 @@ class Broadcaster:
 
     async def deliver(self, broadcast_id: int) -> Broadcast | None:
         """Send one broadcast until it is done, paused, cancelled or held by quiet hours."""
-        started = time.monotonic()
-        sent_here = 0
-        last_report = 0.0
-        while not self._stopping:
-            async with self._db.transaction() as conn:
-                broadcast = await broadcasts.get(conn, broadcast_id)
-                if broadcast is None or broadcast.status is not BroadcastStatus.RUNNING:
-                    return broadcast
-                if self._held(broadcast):
-                    return broadcast
-                batch = await broadcasts.claim(conn, broadcast_id, self.batch_size)
-                if not batch and not await broadcasts.has_pending(conn, broadcast_id):
-                    await broadcasts.set_status(
-                        conn, broadcast_id, BroadcastStatus.DONE, self._now()
-                    )
-                    broadcast = await broadcasts.get(conn, broadcast_id)
-            assert broadcast is not None
-            if not batch:
-                await self._report(broadcast, sent_here, started)
-                return broadcast
-            results = await asyncio.gather(
-                *(
-                    self._send_one(chat_id, language, broadcast.content)
-                    for chat_id, language in batch
-                )
-            )
-            async with self._db.transaction() as conn:
-                await broadcasts.record(conn, broadcast_id, results)
-                current = await broadcasts.get(conn, broadcast_id)
-            blocked = [chat_id for chat_id, state, _ in results if state == "blocked"]
-            if blocked and self._on_unreachable is not None:
-                # record() unsubscribed them: profiles held in memory must learn it too.
-                self._on_unreachable(blocked)
-            sent_here += sum(1 for _, state, _ in results if state == "sent")
-            if current is not None and time.monotonic() - last_report >= self._progress_every:
-                last_report = time.monotonic()
-                await self._report(current, sent_here, started)
-        return None
+        run = _Delivery(self, broadcast_id)
+        flusher = asyncio.create_task(run.flush_regularly(), name="broadcast-outcomes")
+        try:
+            broadcast = await run.send_all()
+            await run.finish()
+            return broadcast
+        finally:
+            # Cancelled (a stop past its grace): what is claimed is released at the next start.
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
 
     async def _report(self, broadcast: Broadcast, sent_here: int, started: float) -> None:
         if self._on_progress is None:
@@ -185,29 +169,179 @@ class Broadcaster:
         except Exception:  # progress is a courtesy; delivery must go on
             logger.exception("Could not show the progress of broadcast %s", broadcast.id)
 
-    async def _send_one(
-        self, chat_id: int, language: Language, content: BroadcastContent
-    ) -> tuple[int, str, str | None]:
-        attempt = 0
-        rounds_of_429 = 0
+    async def _send_one(self, item: _Recipient, content: BroadcastContent) -> _Result:
+        """One attempt: the outcome to record, or the recipient back with a time to retry."""
+        try:
+            await self._sender.send(item.chat_id, item.language, content)
+        except RetryAfterError as exc:
+            # Telegram's limit is per bot: everyone waits, then this message is tried again.
+            self._limiter.pause(exc.seconds)
+            item.rounds_of_429 += 1
+            if item.rounds_of_429 >= MAX_RETRY_AFTER_ROUNDS:
+                return (item.chat_id, "failed", "too many 429 answers")
+            return item.retry_after(0.0)
+        except UnreachableError as exc:
+            return (item.chat_id, "blocked", str(exc)[:200])
+        except PermanentError as exc:
+            return (item.chat_id, "failed", str(exc)[:200])
+        except TransientError as exc:
+            item.attempts += 1
+            if item.attempts >= self._max_attempts:
+                return (item.chat_id, "failed", str(exc)[:200])
+            return item.retry_after(self._backoff * 2 ** (item.attempts - 1))
+        return (item.chat_id, "sent", None)
+
+
+@dataclass(slots=True)
+class _Recipient:
+    chat_id: int
+    language: Language
+    attempts: int = 0  # transient failures so far
+    rounds_of_429: int = 0
+    due: float = 0.0  # monotonic time before which it is not tried again
+
+    def retry_after(self, seconds: float) -> _Recipient:
+        self.due = time.monotonic() + seconds
+        return self
+
+
+Outcome = tuple[int, str, str | None]  # chat_id, 'sent' | 'failed' | 'blocked', error
+_Result = Outcome | _Recipient
+
+
+class _Delivery:
+    """One run of `Broadcaster.deliver`: the claimed recipients, the retries waiting for
+    their back-off, the sends in flight, and the outcomes not written yet."""
+
+    def __init__(self, engine: Broadcaster, broadcast_id: int) -> None:
+        self.engine = engine
+        self.broadcast_id = broadcast_id
+        self.claimed: deque[_Recipient] = deque()
+        self.retries: list[_Recipient] = []
+        self.in_flight: dict[asyncio.Task[_Result], _Recipient] = {}
+        self.outcomes: list[Outcome] = []
+        self.started = time.monotonic()
+        self.sent_here = 0
+        self.last_report = 0.0
+        self.broadcast: Broadcast | None = None
+
+    async def send_all(self) -> Broadcast | None:
+        engine = self.engine
+        while not engine._stopping:
+            if not self.claimed and not await self._claim_more():
+                if self.broadcast is None or self.broadcast.status is not BroadcastStatus.RUNNING:
+                    return self.broadcast
+                if engine._held(self.broadcast):
+                    return self.broadcast
+            recipient = self._next_due()
+            if recipient is None:
+                if not (self.in_flight or self.retries or self.claimed):
+                    return await self._complete()
+                await self._wait_for_news()
+                continue
+            await engine._limiter.acquire()
+            task = asyncio.create_task(engine._send_one(recipient, self._content()))
+            self.in_flight[task] = recipient
+            task.add_done_callback(self._answered)
+            if len(self.in_flight) >= engine.batch_size:  # a bounded window in flight
+                await self._wait_for_news()
+        return None
+
+    def _content(self) -> BroadcastContent:
+        assert self.broadcast is not None
+        return self.broadcast.content
+
+    async def _claim_more(self) -> bool:
+        """Claim the next batch, reading the broadcast's state on the way (a pause or a
+        cancel is seen within a batch). False if nothing was claimed."""
+        engine = self.engine
+        async with engine._db.transaction() as conn:
+            self.broadcast = await broadcasts.get(conn, self.broadcast_id)
+            if self.broadcast is None or self.broadcast.status is not BroadcastStatus.RUNNING:
+                return False
+            if engine._held(self.broadcast):
+                return False
+            batch = await broadcasts.claim(conn, self.broadcast_id, engine.batch_size)
+        self.claimed.extend(_Recipient(chat_id, language) for chat_id, language in batch)
+        return bool(batch)
+
+    def _next_due(self) -> _Recipient | None:
+        now = time.monotonic()
+        if self.retries and self.retries[0].due <= now:
+            return self.retries.pop(0)
+        return self.claimed.popleft() if self.claimed else None
+
+    def _answered(self, task: asyncio.Task[_Result]) -> None:
+        recipient = self.in_flight.pop(task)
+        if task.cancelled():
+            return  # stays claimed in the database: sent again after a restart
+        if (error := task.exception()) is not None:
+            logger.error("A broadcast send failed unexpectedly: %s", type(error).__name__)
+            self.outcomes.append((recipient.chat_id, "failed", type(error).__name__))
+            return
+        result = task.result()
+        if isinstance(result, _Recipient):
+            self.retries.append(result)
+            self.retries.sort(key=lambda r: r.due)
+        else:
+            self.outcomes.append(result)
+
+    async def _wait_for_news(self) -> None:
+        """Until a send is answered or a retry falls due."""
+        timeout = None
+        if self.retries:
+            timeout = max(0.0, self.retries[0].due - time.monotonic())
+        if self.in_flight:
+            await asyncio.wait(
+                set(self.in_flight), timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        elif timeout is not None:
+            await asyncio.sleep(timeout)
+
+    async def _complete(self) -> Broadcast | None:
+        """Nothing claimed, in flight or waiting: record what is left, and mark the broadcast
+        done if the queue is empty."""
+        await self.flush()
+        async with self.engine._db.transaction() as conn:
+            if not await broadcasts.has_pending(conn, self.broadcast_id):
+                await broadcasts.set_status(
+                    conn, self.broadcast_id, BroadcastStatus.DONE, self.engine._now()
+                )
+            self.broadcast = await broadcasts.get(conn, self.broadcast_id)
+        if self.broadcast is not None:
+            await self.engine._report(self.broadcast, self.sent_here, self.started)
+        return self.broadcast
+
+    async def flush_regularly(self) -> None:
         while True:
-            await self._limiter.acquire()
-            try:
-                await self._sender.send(chat_id, language, content)
-            except RetryAfterError as exc:
-                # Telegram's limit is per bot: everyone waits, then this message is retried.
-                self._limiter.pause(exc.seconds)
-                rounds_of_429 += 1
-                if rounds_of_429 >= MAX_RETRY_AFTER_ROUNDS:
-                    return chat_id, "failed", "too many 429 answers"
-            except UnreachableError as exc:
-                return chat_id, "blocked", str(exc)[:200]
-            except PermanentError as exc:
-                return chat_id, "failed", str(exc)[:200]
-            except TransientError as exc:
-                attempt += 1
-                if attempt >= self._max_attempts:
-                    return chat_id, "failed", str(exc)[:200]
-                await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
-            else:
-                return chat_id, "sent", None
+            await asyncio.sleep(self.engine._flush_seconds)
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Group commit: every outcome answered since the last flush, in one transaction."""
+        if not self.outcomes:
+            return
+        outcomes, self.outcomes = self.outcomes, []
+        async with self.engine._db.transaction() as conn:
+            await broadcasts.record(conn, self.broadcast_id, outcomes)
+            current = await broadcasts.get(conn, self.broadcast_id)
+        blocked = [chat_id for chat_id, state, _ in outcomes if state == "blocked"]
+        if blocked and self.engine._on_unreachable is not None:
+            # record() unsubscribed them: profiles held in memory must learn it too.
+            self.engine._on_unreachable(blocked)
+        self.sent_here += sum(1 for _, state, _ in outcomes if state == "sent")
+        every = self.engine._progress_every
+        if current is not None and time.monotonic() - self.last_report >= every:
+            self.last_report = time.monotonic()
+            await self.engine._report(current, self.sent_here, self.started)
+
+    async def finish(self) -> None:
+        """On the way out (done, paused, held, stopping): let the sends in flight end and
+        record them, and put the recipients not sent back in the queue."""
+        if self.in_flight:
+            await asyncio.wait(set(self.in_flight))
+        await self.flush()
+        unsent = [r.chat_id for r in (*self.claimed, *self.retries)]
+        if unsent:
+            async with self.engine._db.transaction() as conn:
+                await broadcasts.release(conn, self.broadcast_id, unsent)

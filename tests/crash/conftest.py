@@ -41,6 +41,9 @@ MODERATOR_CHAT_ID = -100_500
 BROADCAST_RATE = 30
 # The engine claims one batch (BROADCAST_RATE messages) at a time: the in-flight window.
 BATCH = BROADCAST_RATE
+# Sent but not recorded when the process dies: the sends in flight and the answers of the last
+# 50 ms of group commit, at 30 messages per second.
+REPEATS_PER_KILL = 3
 DEFAULT_SEED = 20260626
 START_TIMEOUT = 90.0  # `python -m bot` imports aiogram's types: seconds on a busy machine
 STOP_TIMEOUT = 30.0

@@ -185,11 +185,13 @@ async def test_error_classes(db: Database, service: BroadcastService, crowd: lis
 async def test_crash_mid_broadcast_resumes_without_misses(
     db: Database, service: BroadcastService, crowd: list[int]
 ) -> None:
+    """At 30/s, outcomes are written within 50 ms of their answer: a process that dies
+    mid-broadcast repeats at most 3 messages, and misses none."""
     broadcast = await service.start(BOTH, Audience(), urgent=False, actor=STAFF)
     assert broadcast is not None
     first = ScriptedSender()
-    first.hang_after = 7  # one batch recorded, the second one half sent...
-    engine = make_engine(db, first, batch_size=5)
+    first.hang_after = 14  # two batches in, the next send never returns...
+    engine = make_engine(db, first, rate=30, batch_size=5)
     task = asyncio.create_task(engine.deliver(broadcast.id))
     await first.hanging.wait()
     task.cancel()  # ...when the process dies
@@ -204,7 +206,26 @@ async def test_crash_mid_broadcast_resumes_without_misses(
     received = Counter(chat for chat, *_ in first.delivered + second.delivered)
     assert set(received) == set(crowd)  # 0 misses
     duplicates = sum(count - 1 for count in received.values())
-    assert duplicates <= restarted.batch_size  # bounded by the in-flight window
+    assert duplicates <= 3
+
+
+async def test_transient_failures_wait_while_the_rest_is_served(
+    db: Database, service: BroadcastService, crowd: list[int]
+) -> None:
+    """A 5xx does not hold the others: the failed recipient is retried after its back-off,
+    once the queue moved on, and gets the message once."""
+    broadcast = await service.start(BOTH, Audience(), urgent=False, actor=STAFF)
+    assert broadcast is not None
+    sender = ScriptedSender()
+    unlucky = crowd[0]
+    sender.errors[unlucky] = [TransientError("502"), TransientError("timeout")]
+    engine = make_engine(db, sender, batch_size=5)
+    done = await engine.deliver(broadcast.id)
+    assert done is not None and done.status is BroadcastStatus.DONE
+    assert done.sent == len(crowd) and done.failed == 0
+    order = [chat for chat, *_ in sender.delivered]
+    assert sorted(order) == sorted(crowd)
+    assert order.index(unlucky) > 5  # served after others, not in its batch's place
 
 
 async def test_quiet_hours_hold_all_but_urgent(

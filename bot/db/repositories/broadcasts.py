@@ -209,6 +209,15 @@ async def record(
     )
 
 
+async def release(conn: aiosqlite.Connection, broadcast_id: int, chat_ids: Sequence[int]) -> None:
+    """Recipients claimed but not sent (a pause, a stop): back to the queue."""
+    await conn.executemany(
+        "UPDATE broadcast_deliveries SET state = 'pending' WHERE broadcast_id = ?"
+        " AND chat_id = ? AND state = 'claimed'",
+        [(broadcast_id, chat_id) for chat_id in chat_ids],
+    )
+
+
 async def release_claimed(conn: aiosqlite.Connection) -> int:
     """After a crash: recipients claimed but never marked go back to the queue."""
     cursor = await conn.execute(
