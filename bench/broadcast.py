@@ -6,6 +6,9 @@
 Scenarios:
 - paced: subscribers sent at a 30/s limit, with the fake enforcing Telegram's limits (429 with
   retry_after when a bot goes faster): achieved rate / limit, 429s, misses, duplicates.
+- faults: the paced scenario with 5 % of sends meeting a transient fault (500, 502, a dropped
+  connection, or an answer a second late): the rate must stay at 0.8 of the limit or more, with
+  no miss (failed recipients wait in the engine's retry queue while the rest is served).
 - ceiling: 10,000 and 100,000 subscribers with no limit: the engine's own messages per second
   on one core (the fake runs in another process), misses, duplicates, and the engine's peak RSS,
   which must stay flat as the audience grows (recipients are streamed, never all loaded).
@@ -40,11 +43,13 @@ STATS_PATH = "/bench/stats"
 # -- the fake Telegram, in its own process ------------------------------------------------
 
 
-async def serve_fake(subscribers: int, rate_limits: bool) -> None:
+async def serve_fake(subscribers: int, rate_limits: bool, flaky: float) -> None:
     from fake_telegram import FakeTelegram
 
     fake = FakeTelegram(rate_limits=rate_limits)
     await fake.start()
+    # 500s, 502s, dropped connections and answers a second late, in turn, on `flaky` of sends.
+    fake.flaky("sendMessage", flaky, seed=20260626)
     for n in range(subscribers):
         fake.user(user_id=FIRST_CHAT + n, language_code="ru")
 
@@ -57,6 +62,8 @@ async def serve_fake(subscribers: int, rate_limits: bool) -> None:
                 "delivered": len(counts),
                 "duplicates": sum(c - 1 for c in counts.values()),
                 "too_many_requests": fake.error_counts.get(429, 0),
+                "server_errors": sum(n for code, n in fake.error_counts.items() if code >= 500),
+                "dropped": fake.drops,
             }
         )
 
@@ -153,10 +160,13 @@ async def run_engine(
 # -- the orchestra ------------------------------------------------------------------------
 
 
-def scenario(subscribers: int, rate: float | None, rate_limits: bool) -> dict[str, Any]:
+def scenario(
+    subscribers: int, rate: float | None, rate_limits: bool, flaky: float = 0.0
+) -> dict[str, Any]:
     python = sys.executable
     fake = subprocess.Popen(  # noqa: S603 - our own module
         [python, "-m", "bench.broadcast", "--role", "fake", "--subscribers", str(subscribers)]
+        + ["--flaky", str(flaky)]
         + (["--rate-limits"] if rate_limits else []),
         stdout=subprocess.PIPE,
         text=True,
@@ -207,10 +217,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--batch", type=int, default=200, help=argparse.SUPPRESS)
     parser.add_argument("--rate-limits", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--flaky", type=float, default=0.0, help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="small numbers, for a smoke run")
     args = parser.parse_args()
     if args.role == "fake":
-        asyncio.run(serve_fake(args.subscribers, args.rate_limits))
+        asyncio.run(serve_fake(args.subscribers, args.rate_limits, args.flaky))
         return
     if args.role == "engine":
         result = asyncio.run(run_engine(args.api, args.subscribers, args.rate, args.batch))
@@ -225,6 +236,14 @@ def main() -> None:
         f"{paced['rate']:.2f}/s = {paced['rate'] / 30:.3f} of the limit, "
         f"429s {paced['too_many_requests']}, misses {paced['misses']}, "
         f"duplicates {paced['duplicates']}, peak RSS {paced['peak_rss_mib']:.0f} MiB"
+    )
+    faulty = scenario(paced_n, 30, rate_limits=True, flaky=0.05)
+    print(
+        f"faults  {faulty['subscribers']:>7} subscribers at 30/s, 5 % of sends failing "
+        f"({faulty['server_errors']} 5xx, {faulty['dropped']} dropped, the rest slow): "
+        f"{faulty['rate']:.2f}/s = {faulty['rate'] / 30:.3f} of the limit, "
+        f"misses {faulty['misses']}, duplicates {faulty['duplicates']}, "
+        f"failed {faulty['failed']:.0f}"
     )
     for size in sizes:
         result = scenario(size, None, rate_limits=False)

@@ -8,6 +8,7 @@ Telegram.
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass, field
 
 from fake_telegram.errors import ApiError, default_description, too_many_requests
@@ -28,6 +29,7 @@ class FaultPlan:
     _failures: list[_FailRule] = field(default_factory=list)
     _drops: dict[tuple[str, int | None], int] = field(default_factory=dict)
     _delays: dict[str, float] = field(default_factory=dict)
+    _flaky: dict[str, tuple[float, random.Random, float]] = field(default_factory=dict)
 
     def fail_next(
         self,
@@ -62,11 +64,21 @@ class FaultPlan:
         else:
             self._delays.pop(method.lower(), None)
 
+    def flaky(self, method: str, share: float, *, seed: int = 0, slow: float = 1.0) -> None:
+        """From now on, a ``share`` of the calls of ``method`` meet a transient fault, drawn
+        in turn from: a 500, a 502, a dropped connection, and an answer ``slow`` seconds late
+        (which then succeeds). Seeded, so a run can be repeated; 0 switches it off."""
+        if share > 0:
+            self._flaky[method.lower()] = (share, random.Random(seed), slow)
+        else:
+            self._flaky.pop(method.lower(), None)
+
     def clear(self) -> None:
         """Remove every fault."""
         self._failures.clear()
         self._drops.clear()
         self._delays.clear()
+        self._flaky.clear()
 
     # -- used by the server --------------------------------------------------------------
 
@@ -82,6 +94,20 @@ class FaultPlan:
                 self._drops[key] = left - 1
                 return True
         return False
+
+    def take_flaky(self, method: str) -> str | None:
+        """The transient fault this call meets, if any: "500", "502", "drop" or "slow"."""
+        plan = self._flaky.get(method.lower())
+        if plan is None:
+            return None
+        share, rng, _ = plan
+        if rng.random() >= share:
+            return None
+        return rng.choice(("500", "502", "drop", "slow"))
+
+    def slow_for(self, method: str) -> float:
+        plan = self._flaky.get(method.lower())
+        return plan[2] if plan is not None else 0.0
 
     def take_failure(self, method: str, chat_id: int | None) -> ApiError | None:
         """The error this call must get, if one is planned (consumes it)."""

@@ -28,7 +28,7 @@ from aiohttp import web
 
 from fake_telegram.activity import Activity, Wait
 from fake_telegram.client import FakeGroup, FakeUser
-from fake_telegram.errors import ApiError, bad_request, not_found, unauthorized
+from fake_telegram.errors import ApiError, bad_request, default_description, not_found, unauthorized
 from fake_telegram.faults import FaultPlan, RateLimiter, RateLimits
 from fake_telegram.methods import Call, Methods
 from fake_telegram.objects import JSON, BotIdentity, member_json, now, user_json
@@ -212,6 +212,11 @@ class FakeTelegram:
             times=times,
             chat_id=chat_id,
         )
+
+    def flaky(self, method: str, share: float, *, seed: int = 0, slow: float = 1.0) -> None:
+        """A ``share`` of the calls of ``method`` meet a transient fault (see
+        :meth:`fake_telegram.faults.FaultPlan.flaky`)."""
+        self.faults.flaky(method, share, seed=seed, slow=slow)
 
     def drop_next(self, method: str, times: int = 1, *, chat_id: int | None = None) -> None:
         """The next ``times`` calls of ``method`` (to ``chat_id`` only, if given) get their
@@ -483,6 +488,14 @@ class FakeTelegram:
         failure = self.faults.take_failure(spec.name, chat_id)
         if failure is not None:
             raise failure
+        flaky = self.faults.take_flaky(spec.name)
+        if flaky == "drop":
+            return _DROPPED
+        if flaky in {"500", "502"}:
+            code = int(flaky)
+            raise ApiError(code, default_description(code, None))
+        if flaky == "slow":
+            await self._sleep(self.faults.slow_for(spec.name))
         return await self.methods.dispatch(Call(spec.name, decoded.params, bot, spec, uploads))
 
     async def _drop(self, request: web.Request) -> web.StreamResponse:
