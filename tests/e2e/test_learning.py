@@ -9,7 +9,7 @@ from fake_telegram import FakeTelegram, FakeUser
 from bot.domain import Language
 from bot.services.content import Library
 from bot.services.content.models import Quiz
-from bot.telegram_session import ATTEMPTS
+from bot.telegram_session import ATTEMPTS, PatientRequests
 from tests.e2e.conftest import RunningBot, count_rows
 from tests.e2e.test_onboarding import onboard
 
@@ -136,6 +136,10 @@ async def test_a_quiz_start_telegram_refused_still_counts_as_the_first_attempt(
     dmitry: FakeUser, tr: Tr, library: Library, running: RunningBot, fake: FakeTelegram
 ) -> None:
     quiz = await parent_at_the_quiz_list(dmitry, tr, library)
+    # The session's back-off (0.5 s doubling) shortened: the retries are tested on their own.
+    for middleware in running.app.bot.session.middleware:
+        if isinstance(middleware, PatientRequests):
+            middleware.backoff = 0.01
     # Longer than the session's retries (telegram_session.ATTEMPTS): the intro fails for good.
     fake.fail_next("editMessageText", 502, description="Bad Gateway", times=ATTEMPTS)
     reply = await dmitry.click(f"{quiz.emoji} {quiz.title.ru}", timeout=20)  # an apology

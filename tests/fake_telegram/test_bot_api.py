@@ -15,6 +15,7 @@ from aiogram.exceptions import (
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
+    TelegramServerError,
 )
 from aiogram.types import (
     BotCommand,
@@ -379,6 +380,26 @@ async def test_delay(fake: FakeTelegram, bot: Bot) -> None:
     started = time.monotonic()
     await bot.send_message(user.id, "fast")
     assert time.monotonic() - started < 0.3
+
+
+async def test_flaky_sends_meet_each_transient_fault(fake: FakeTelegram, bot: Bot) -> None:
+    """`flaky(method, share)`: 500s, 502s, dropped connections and slow answers, seeded."""
+    user = fake.user()
+    fake.flaky("sendMessage", 1.0, seed=7, slow=0.05)
+    outcomes = []
+    for _ in range(24):
+        try:
+            await bot.send_message(user.id, "x")
+            outcomes.append("slow")  # the only fault that ends in a delivery
+        except TelegramServerError as exc:
+            outcomes.append(str(exc.message))
+        except TelegramNetworkError:
+            outcomes.append("dropped")
+    assert {"Internal Server Error", "Bad Gateway", "dropped", "slow"} <= set(outcomes)
+    assert len(user.messages) == outcomes.count("slow")
+    fake.flaky("sendMessage", 0)
+    await bot.send_message(user.id, "fine")
+    assert user.last_message.text == "fine"
 
 
 async def test_rate_limits(fake: FakeTelegram, bot: Bot) -> None:
