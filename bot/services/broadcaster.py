@@ -224,6 +224,9 @@ class _Delivery:
         self.sent_here = 0
         self.last_report = 0.0
         self.broadcast: Broadcast | None = None
+        # The progress card is edited beside the sending: a slow edit (a 429 waited out)
+        # must not delay the writing of outcomes.
+        self.reporting: asyncio.Task[None] | None = None
 
     async def send_all(self) -> Broadcast | None:
         engine = self.engine
@@ -309,8 +312,13 @@ class _Delivery:
                 )
             self.broadcast = await broadcasts.get(conn, self.broadcast_id)
         if self.broadcast is not None:
+            await self._reported()  # the last figures must be the final ones
             await self.engine._report(self.broadcast, self.sent_here, self.started)
         return self.broadcast
+
+    async def _reported(self) -> None:
+        if self.reporting is not None:
+            await self.reporting
 
     async def flush_regularly(self) -> None:
         while True:
@@ -331,9 +339,11 @@ class _Delivery:
             self.engine._on_unreachable(blocked)
         self.sent_here += sum(1 for _, state, _ in outcomes if state == "sent")
         every = self.engine._progress_every
-        if current is not None and time.monotonic() - self.last_report >= every:
+        idle = self.reporting is None or self.reporting.done()
+        if current is not None and idle and time.monotonic() - self.last_report >= every:
             self.last_report = time.monotonic()
-            await self.engine._report(current, self.sent_here, self.started)
+            report = self.engine._report(current, self.sent_here, self.started)
+            self.reporting = asyncio.create_task(report, name="broadcast-progress")
 
     async def finish(self) -> None:
         """On the way out (done, paused, held, stopping): let the sends in flight end and
@@ -341,6 +351,7 @@ class _Delivery:
         if self.in_flight:
             await asyncio.wait(set(self.in_flight))
         await self.flush()
+        await self._reported()
         unsent = [r.chat_id for r in (*self.claimed, *self.retries)]
         if unsent:
             async with self.engine._db.transaction() as conn:
