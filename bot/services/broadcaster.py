@@ -34,6 +34,7 @@ from bot.services.pacing import QuietHours, RateLimiter
 logger = logging.getLogger(__name__)
 
 MAX_RETRY_AFTER_ROUNDS = 10  # 429s for one message before it is marked failed
+ERROR_PAUSE_SECONDS = 5.0  # after a failed delivery run (a database error), before the next
 
 
 class RetryAfterError(Exception):
@@ -125,10 +126,15 @@ class Broadcaster:
         """Deliver running broadcasts, oldest first, until stopped or cancelled."""
         while not self._stopping:
             self._wake.clear()
-            for broadcast in await self._deliverable():
-                if self._stopping:
-                    return
-                await self.deliver(broadcast.id)
+            try:
+                for broadcast in await self._deliverable():
+                    if self._stopping:
+                        return
+                    await self.deliver(broadcast.id)
+            except Exception:  # a database error: broadcasts go on after a pause
+                logger.exception("Broadcast delivery failed; trying again shortly")
+                await asyncio.sleep(ERROR_PAUSE_SECONDS)
+                continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._idle_timeout())
 
@@ -152,13 +158,18 @@ class Broadcaster:
         flusher = asyncio.create_task(run.flush_regularly(), name="broadcast-outcomes")
         try:
             broadcast = await run.send_all()
-            await run.finish()
-            return broadcast
+        except asyncio.CancelledError:
+            # A stop past its grace, or the process dying: what is claimed is released at
+            # the next start. Nothing of this run may go on without it.
+            run.abandon()
+            raise
         finally:
-            # Cancelled (a stop past its grace): what is claimed is released at the next start.
+            # Stopped before the last flush, so that no write of it is cut short.
             flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
+        await run.finish()
+        return None if broadcast is None else run.broadcast  # as it stands after the finish
 
     async def _report(self, broadcast: Broadcast, sent_here: int, started: float) -> None:
         if self._on_progress is None:
@@ -227,6 +238,7 @@ class _Delivery:
         # The progress card is edited beside the sending: a slow edit (a 429 waited out)
         # must not delay the writing of outcomes.
         self.reporting: asyncio.Task[None] | None = None
+        self.flushing = asyncio.Lock()
 
     async def send_all(self) -> Broadcast | None:
         engine = self.engine
@@ -276,8 +288,13 @@ class _Delivery:
 
     def _answered(self, task: asyncio.Task[_Result]) -> None:
         recipient = self.in_flight.pop(task)
-        if task.cancelled():
-            return  # stays claimed in the database: sent again after a restart
+        if task.cancelled():  # not answered: tried again like a transient failure
+            recipient.attempts += 1
+            if recipient.attempts >= self.engine._max_attempts:
+                self.outcomes.append((recipient.chat_id, "failed", "cancelled"))
+            else:
+                self.claimed.appendleft(recipient)
+            return
         if (error := task.exception()) is not None:
             logger.error("A broadcast send failed unexpectedly: %s", type(error).__name__)
             self.outcomes.append((recipient.chat_id, "failed", type(error).__name__))
@@ -306,7 +323,10 @@ class _Delivery:
         done if the queue is empty."""
         await self.flush()
         async with self.engine._db.transaction() as conn:
-            if not await broadcasts.has_pending(conn, self.broadcast_id):
+            current = await broadcasts.get(conn, self.broadcast_id)
+            # Still running (a cancel or pause may have come meanwhile) and nothing left.
+            running = current is not None and current.status is BroadcastStatus.RUNNING
+            if running and not await broadcasts.has_pending(conn, self.broadcast_id):
                 await broadcasts.set_status(
                     conn, self.broadcast_id, BroadcastStatus.DONE, self.engine._now()
                 )
@@ -323,16 +343,26 @@ class _Delivery:
     async def flush_regularly(self) -> None:
         while True:
             await asyncio.sleep(self.engine._flush_seconds)
-            await self.flush()
+            try:
+                await self.flush()
+            except Exception:  # kept, and written with the next flush
+                logger.exception("Could not record broadcast outcomes; trying again")
 
     async def flush(self) -> None:
-        """Group commit: every outcome answered since the last flush, in one transaction."""
-        if not self.outcomes:
-            return
-        outcomes, self.outcomes = self.outcomes, []
-        async with self.engine._db.transaction() as conn:
-            await broadcasts.record(conn, self.broadcast_id, outcomes)
-            current = await broadcasts.get(conn, self.broadcast_id)
+        """Group commit: every outcome answered since the last flush, in one transaction.
+        One flush at a time; outcomes whose write failed or was cut short are kept for the
+        next one."""
+        async with self.flushing:
+            if not self.outcomes:
+                return
+            outcomes, self.outcomes = self.outcomes, []
+            try:
+                async with self.engine._db.transaction() as conn:
+                    await broadcasts.record(conn, self.broadcast_id, outcomes)
+                    current = await broadcasts.get(conn, self.broadcast_id)
+            except BaseException:
+                self.outcomes[:0] = outcomes
+                raise
         blocked = [chat_id for chat_id, state, _ in outcomes if state == "blocked"]
         if blocked and self.engine._on_unreachable is not None:
             # record() unsubscribed them: profiles held in memory must learn it too.
@@ -351,8 +381,21 @@ class _Delivery:
         if self.in_flight:
             await asyncio.wait(set(self.in_flight))
         await self.flush()
-        await self._reported()
         unsent = [r.chat_id for r in (*self.claimed, *self.retries)]
-        if unsent:
-            async with self.engine._db.transaction() as conn:
+        async with self.engine._db.transaction() as conn:
+            if unsent:
                 await broadcasts.release(conn, self.broadcast_id, unsent)
+            current = await broadcasts.get(conn, self.broadcast_id)
+        self.broadcast = current
+        await self._reported()
+        if current is not None and current.status in {
+            BroadcastStatus.PAUSED,
+            BroadcastStatus.CANCELLED,
+        }:  # the card shows where it stopped, after any edit still on its way
+            await self.engine._report(current, self.sent_here, self.started)
+
+    def abandon(self) -> None:
+        """The run is cut short: nothing it started may go on unseen."""
+        for task in (*self.in_flight, self.reporting):
+            if task is not None:
+                task.cancel()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.db import Database
+from bot.db.repositories import broadcasts as broadcasts_repository
 from bot.db.repositories import broadcasts as repo
 from bot.domain import Audience, BroadcastContent, BroadcastStatus, Language, Role
 from bot.services.broadcaster import (
@@ -45,6 +47,8 @@ class ScriptedSender:
         self.hang_after: int | None = None  # after this many deliveries, sends hang
         self.hanging = asyncio.Event()
         self.calls = 0
+        self.count_to: int | None = None  # `counted` is set after this many deliveries
+        self.counted = asyncio.Event()
 
     async def send(self, chat_id: int, language: Language, content: BroadcastContent) -> None:
         self.calls += 1
@@ -55,6 +59,8 @@ class ScriptedSender:
         if queue:
             raise queue.pop(0)
         self.delivered.append((chat_id, language, content.text(language)))
+        if self.count_to is not None and len(self.delivered) >= self.count_to:
+            self.counted.set()
 
 
 async def add_users(
@@ -226,6 +232,62 @@ async def test_transient_failures_wait_while_the_rest_is_served(
     order = [chat for chat, *_ in sender.delivered]
     assert sorted(order) == sorted(crowd)
     assert order.index(unlucky) > 5  # served after others, not in its batch's place
+
+
+async def claimed_rows(db: Database) -> int:
+    async with (
+        db.transaction() as conn,
+        conn.execute("SELECT COUNT(*) FROM broadcast_deliveries WHERE state = 'claimed'") as cur,
+    ):
+        row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def test_a_pause_mid_flight_leaves_nothing_claimed_and_resume_finishes(
+    db: Database, service: BroadcastService, crowd: list[int]
+) -> None:
+    broadcast = await service.start(BOTH, Audience(), urgent=False, actor=STAFF)
+    assert broadcast is not None
+    sender = ScriptedSender()
+    sender.count_to = 7  # mid-batch
+    engine = make_engine(db, sender, rate=100, batch_size=5)
+    delivery = asyncio.create_task(engine.deliver(broadcast.id))
+    await sender.counted.wait()
+    await service.control(broadcast.id, BroadcastControl.PAUSE, STAFF)
+    paused = await delivery
+    assert paused is not None and paused.status is BroadcastStatus.PAUSED
+    assert await claimed_rows(db) == 0  # recorded, or back in the queue
+    assert paused.sent == len(sender.delivered) < len(crowd)
+    await service.control(broadcast.id, BroadcastControl.RESUME, STAFF)
+    done = await engine.deliver(broadcast.id)
+    assert done is not None and done.status is BroadcastStatus.DONE
+    received = Counter(chat for chat, *_ in sender.delivered)
+    assert set(received) == set(crowd) and max(received.values()) == 1
+    assert done.sent == len(crowd)
+
+
+async def test_an_outcome_write_that_fails_is_written_with_the_next(
+    db: Database, service: BroadcastService, crowd: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A locked database for one group commit: its outcomes are kept and written after."""
+    broadcast = await service.start(BOTH, Audience(), urgent=False, actor=STAFF)
+    assert broadcast is not None
+    failures = [sqlite3.OperationalError("database is locked")]
+    record = broadcasts_repository.record
+
+    async def flaky_record(*args: object, **kwargs: object) -> None:
+        if failures:
+            raise failures.pop()
+        await record(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(broadcasts_repository, "record", flaky_record)
+    sender = ScriptedSender()
+    done = await make_engine(db, sender, rate=200, batch_size=5).deliver(broadcast.id)
+    assert not failures  # the failure happened
+    assert done is not None and done.status is BroadcastStatus.DONE
+    assert done.sent == len(crowd) == len(sender.delivered)
+    assert await claimed_rows(db) == 0
 
 
 async def test_quiet_hours_hold_all_but_urgent(
