@@ -75,19 +75,11 @@ class Database:
                 self._conn = None
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """For a single read statement on the hot path (every update loads a profile): no
-        BEGIN/COMMIT round trips; one statement reads a consistent snapshot by itself."""
-        if self._conn is None:
-            raise RuntimeError("database is not open")
-        async with self._lock:
-            yield self._conn
-
-    @asynccontextmanager
-    async def single_write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """For one write statement that needs no other (a counter): SQLite runs a statement
-        outside BEGIN as a transaction of its own, so this saves BEGIN and COMMIT, two trips
-        to aiosqlite's thread, on the hot path (a topic card counts its opening)."""
+    async def statement(self) -> AsyncIterator[aiosqlite.Connection]:
+        """For one statement on the hot path (every update reads a profile, a topic card
+        counts its opening): no BEGIN/COMMIT round trips to aiosqlite's thread. SQLite runs a
+        statement outside BEGIN as a transaction of its own: a read sees one consistent
+        snapshot, a write is atomic."""
         if self._conn is None:
             raise RuntimeError("database is not open")
         async with self._lock:

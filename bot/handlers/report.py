@@ -85,7 +85,7 @@ async def cancel(callback: CallbackQuery, state: FSMContext, drafts: DraftStore)
         return  # too late to cancel: the report is stored, and this is its receipt
     phase = drafts.get(callback.from_user.id)
     if isinstance(phase, Sending):  # Send was pressed first: the report is being stored
-        await callback.answer(_("Your report is being sent."))
+        await callback.answer(refusal_text(SendRefusal.SENDING))
         return
     await state.clear()
     if isinstance(phase, Sent):

@@ -32,7 +32,7 @@ async def _show_queue(
     language: Language,
 ) -> None:
     applied, rows, total = await tips.queue(requested_filter(query), query.page, member, PAGE_SIZE)
-    text = queue_text(applied, total, library, language)
+    text = queue_text(applied, rows, total, library, language)
     await show(target, text, queue_keyboard(rows, query, total, library, language))
 
 

@@ -9,11 +9,12 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
-from aiogram.utils.i18n import gettext as _
 
 from bot.screens.common import show
 from bot.screens.receipt import show_receipt
+from bot.screens.report import already_sent_text, draft_gone_text, refusal_text
 from bot.services.drafts import DraftStore, HeldReceipt, Sending, Sent, TipDraft
+from bot.services.reporting import SendRefusal
 
 
 class DraftMiddleware(BaseMiddleware):
@@ -35,24 +36,10 @@ class DraftMiddleware(BaseMiddleware):
                 # The tip is stored; its receipt never reached the reporter: show it now.
                 await show_receipt(event, receipt, drafts, state)
             case Sending():
-                await event.answer(_("Your report is being sent."))
+                await event.answer(refusal_text(SendRefusal.SENDING))
             case Sent():
                 await show(event, already_sent_text())
             case None:
                 await state.clear()
                 await show(event, draft_gone_text())
         return None
-
-
-def draft_gone_text() -> str:
-    return _(
-        "This report draft no longer exists: drafts are deleted after 30 minutes "
-        "without activity. Start again with /report."
-    )
-
-
-def already_sent_text() -> str:
-    return _(
-        "This report was already sent. To see what happened with it, send "
-        "/status and your receipt code; to write a new one, /report."
-    )

@@ -313,3 +313,17 @@ def refusal_text(refusal: SendRefusal) -> str:
         SendRefusal.OVER_QUOTA: _("You have reached today's limit of reports."),
     }
     return texts[refusal]
+
+
+def draft_gone_text() -> str:
+    return _(
+        "This report draft no longer exists: drafts are deleted after 30 minutes "
+        "without activity. Start again with /report."
+    )
+
+
+def already_sent_text() -> str:
+    return _(
+        "This report was already sent. To see what happened with it, send "
+        "/status and your receipt code; to write a new one, /report."
+    )

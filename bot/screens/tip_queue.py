@@ -73,7 +73,9 @@ def queue_keyboard(
     return builder.as_markup()
 
 
-def queue_text(applied: QueueFilter, total: int, library: Library, language: Language) -> str:
+def queue_text(
+    applied: QueueFilter, rows: list[QueueRow], total: int, library: Library, language: Language
+) -> str:
     parts = [
         status_label(applied.status) if applied.status else None,
         category_label(applied.category) if applied.category else None,
@@ -82,7 +84,7 @@ def queue_text(applied: QueueFilter, total: int, library: Library, language: Lan
     text = _("<b>Tips</b>: {count} found").format(count=total)
     if filters := ", ".join(escape(p) for p in parts if p):
         text += f"\n{filters}"
-    if not total:
+    if not rows:  # none at all, or an old page past the end
         text += "\n\n" + _("Nothing here.")
     return text
 

@@ -63,7 +63,7 @@ class LearningService:
         if self._library.topic(topic_id) is None:
             raise UnknownContentError(topic_id)
         role = profile.role.value if profile.role else ""
-        async with self._db.single_write() as conn:  # one upsert: atomic by itself
+        async with self._db.statement() as conn:  # one upsert: atomic by itself
             await learning.count_open(conn, topic_id, self._today(), role, profile.region or "")
 
     async def vote(self, chat_id: int, topic_id: str, useful: bool) -> None:

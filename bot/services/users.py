@@ -47,7 +47,7 @@ class UserService:
         return profile
 
     async def _read_many(self, chat_ids: list[int]) -> dict[int, Profile]:
-        async with self._db.read() as conn:
+        async with self._db.statement() as conn:
             return await users.get_many(conn, chat_ids)
 
     async def choose_language(self, chat_id: int, language: Language) -> Profile:
