@@ -35,6 +35,10 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import insert
+
+from bench.seed import person
+from bot.db.schema import users
 
 FIRST_CHAT = 10_000_000
 STATS_PATH = "/bench/stats"
@@ -115,11 +119,7 @@ async def run_engine(
         await db.open()
         await db.migrate()
         async with db.transaction() as conn:
-            await conn.executemany(
-                "INSERT INTO users (chat_id, language, role, subscribed, onboarded, created_on)"
-                " VALUES (?, 'ru', 'teen', 1, 1, '2026-06-26')",
-                [(FIRST_CHAT + n,) for n in range(subscribers)],
-            )
+            await conn.execute(insert(users), [person(FIRST_CHAT + n) for n in range(subscribers)])
         bot = create_bot(settings)
         now = lambda: dt.datetime.now(dt.UTC)  # noqa: E731
         service = BroadcastService(db, now)

@@ -28,9 +28,12 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Message, Update
 from pydantic import SecretStr
+from sqlalchemy import insert
 
+from bench.seed import person
 from bot.app import Application
 from bot.config import Settings
+from bot.db.schema import users
 
 FIRST_CHAT = 30_000_000
 
@@ -113,10 +116,9 @@ async def run(count: int, profile: bool) -> None:
         await app.db.open()
         await app.db.migrate()
         async with app.db.transaction() as conn:
-            await conn.executemany(
-                "INSERT INTO users (chat_id, language, role, subscribed, onboarded, created_on)"
-                " VALUES (?, 'ru', 'teen', 0, 1, '2026-06-01')",
-                [(FIRST_CHAT + n,) for n in range(2 * count)],
+            await conn.execute(
+                insert(users),
+                [person(FIRST_CHAT + n, subscribed=False) for n in range(2 * count)],
             )
         first, second = (
             [help_update(n) for n in range(count)],

@@ -45,6 +45,10 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import insert
+
+from bench.seed import person
+from bot.db.schema import users as users_table
 
 FIRST_CHAT = 20_000_000
 CONTROL = "/bench"
@@ -336,10 +340,9 @@ def prepare_database(path: Path, users: int) -> None:
         async with Database(path) as db:
             await db.migrate()
             async with db.transaction() as conn:
-                await conn.executemany(
-                    "INSERT INTO users (chat_id, language, role, subscribed, onboarded,"
-                    " created_on) VALUES (?, 'ru', 'teen', 0, 1, '2026-06-01')",
-                    [(FIRST_CHAT + n,) for n in range(users)],
+                await conn.execute(
+                    insert(users_table),
+                    [person(FIRST_CHAT + n, subscribed=False) for n in range(users)],
                 )
 
     asyncio.run(prepare())

@@ -75,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _migrate(settings: Settings) -> list[str]:
-    async with Database(settings.database_path) as db:
+    async with Database(settings.database) as db:
         return await db.migrate()
 
 
@@ -141,6 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         configure_logging(settings.log_level)
         if command == "backup":
+            if settings.database_url:
+                raise SettingsError(
+                    "backup copies the SQLite file; on PostgreSQL use pg_dump"
+                    " (docs/operations.md, Backups)"
+                )
             pages = backup(settings.database_path, args.path)
             print(f"Backed up {settings.database_path} to {args.path} ({pages} pages).")
             return 0

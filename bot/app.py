@@ -170,7 +170,7 @@ class Application:
         self.settings = settings
         self.library = load_library()
         self.i18n = create_i18n()
-        self.db = Database(settings.database_path)
+        self.db = Database(settings.database)
         self.bot = create_bot(settings)
         self.services = build_services(settings, self.db, self.library)
         self.notifier = TipNotifier(self.bot, settings, self.services.tips, self.library, self.i18n)
@@ -238,9 +238,8 @@ class Application:
         a test harness knows an update is done when the next getUpdates confirms it."""
         try:
             await self.db.open()
-            applied = await self.db.migrate()
-            if applied:
-                logger.info("Applied migrations: %s", ", ".join(applied))
+            if await self.db.create_schema_if_empty():
+                logger.info("Created the database schema")
             await self.poller.run(
                 allowed_updates=self.dispatcher.resolve_used_update_types(),
                 handle_as_tasks=handle_as_tasks,

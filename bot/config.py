@@ -19,6 +19,7 @@ EXPECTATIONS = {
     "BOT_TOKEN": "the token from @BotFather, like 123456789:AAH...",
     "BOT_API_URL": "the base URL of a Bot API server, like https://api.telegram.org",
     "DATABASE_PATH": "a file path for the SQLite database, like data/bot.sqlite3",
+    "DATABASE_URL": "postgresql://USER:PASS@HOST:PORT/DB, or unset for SQLite at DATABASE_PATH",
     "ADMIN_IDS": "comma-separated numeric Telegram user ids, like 12345,67890",
     "MODERATOR_CHAT_ID": "the numeric id of the moderators' chat, like -1001234567890",
     "TIMEZONE": "an IANA time zone name, like Asia/Almaty",
@@ -42,6 +43,8 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     bot_api_url: str = TELEGRAM_API_URL
     database_path: Path = Path("data/bot.sqlite3")
+    # Set, PostgreSQL (a national service); unset, the embedded SQLite at database_path.
+    database_url: str | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     moderator_chat_id: int | None = None
     timezone: str = "Asia/Almaty"
@@ -104,6 +107,22 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return frozenset({value})
         return value
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _postgresql_url(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or not value.strip().startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise ValueError("not a postgresql:// URL")
+        return value.strip().replace("postgres://", "postgresql://", 1)
+
+    @property
+    def database(self) -> str | Path:
+        """What `Database` opens: the PostgreSQL URL if set, else the SQLite file."""
+        return self.database_url or self.database_path
 
     @field_validator("moderator_chat_id", mode="before")
     @classmethod

@@ -8,8 +8,9 @@ from __future__ import annotations
 import logging
 import sys
 
-# aiosqlite logs every statement with its parameters (chat ids) at DEBUG.
-IDENTIFYING_LOGGERS = ("aiosqlite",)
+# These log statements with their parameters (chat ids) at DEBUG (SQLAlchemy's engine logger
+# at INFO): held at WARNING whatever LOG_LEVEL says.
+IDENTIFYING_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool", "alembic")
 
 
 # aiogram logs a line for every update handled; that is noise at INFO and costs time.
@@ -18,7 +19,7 @@ NOISY_LOGGERS = ("aiogram.event",)
 
 def silence_identifying_loggers() -> None:
     for name in IDENTIFYING_LOGGERS:
-        logging.getLogger(name).setLevel(logging.INFO)
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def configure_logging(level: str) -> None:

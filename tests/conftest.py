@@ -13,8 +13,10 @@ from bot.i18n import compile_catalogs
 from bot.services.content import Library, load_library
 from bot.services.learning import LearningService
 from bot.services.users import UserService
+from tests.engines import database_target, postgres_server, postgres_template, postgres_url
 
 TODAY = dt.date(2026, 6, 26)
+__all__ = ["database_target", "postgres_server", "postgres_template", "postgres_url"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -37,8 +39,9 @@ def _content_loaded_once(library: Library) -> Iterator[None]:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with Database(tmp_path / "test.sqlite3") as database:
+async def db(database_target: str | Path) -> AsyncIterator[Database]:
+    """The repository and service tests run on SQLite and on PostgreSQL."""
+    async with Database(database_target) as database:
         await database.migrate()
         yield database
 

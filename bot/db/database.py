@@ -1,8 +1,12 @@
-"""One aiosqlite connection with the pragmas we rely on, and serialized transactions.
+"""The database behind `DATABASE_URL`: PostgreSQL through asyncpg, or SQLite (the embedded
+default, at `DATABASE_PATH`) through aiosqlite, both with SQLAlchemy Core.
 
-A single connection is enough for one process (SQLite allows one writer at a time anyway); the
-lock keeps two handlers' transactions from interleaving on it. Services hold a transaction only
-around their SQL, never across a call to Telegram.
+SQLite: one connection for the process (SQLite allows one writer at a time anyway) with the
+pragmas we rely on; a lock keeps two handlers' transactions from interleaving on it, and we
+issue BEGIN IMMEDIATE ourselves, so that a transaction takes the write lock at once instead of
+failing on its first write. PostgreSQL: a pool of connections, one transaction each.
+
+Services hold a transaction only around their SQL, never across a call to Telegram.
 """
 
 from __future__ import annotations
@@ -10,15 +14,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-import aiosqlite
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, PendingRollbackError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.db import migrations
-from bot.paths import MIGRATIONS_DIR
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -33,6 +39,7 @@ PRAGMAS = (
 # The database, its -wal and -shm (SQLite gives them the database's mode) and backups are
 # readable by their owner only.
 PRIVATE_FILE_MODE = 0o600
+POOL_SIZE = 10  # PostgreSQL connections per process
 
 
 def create_private(path: Path) -> None:
@@ -46,89 +53,177 @@ def create_private(path: Path) -> None:
             companion.chmod(PRIVATE_FILE_MODE)
 
 
-async def connect(path: Path) -> aiosqlite.Connection:
-    """Open a connection in autocommit mode (we issue BEGIN ourselves) with our pragmas set."""
-    if str(path) != ":memory:":
-        create_private(path)
-    conn = await aiosqlite.connect(path, isolation_level=None)
-    conn.row_factory = aiosqlite.Row
+def engine_url(target: str | Path) -> URL:
+    """`postgresql://…` (DATABASE_URL) for PostgreSQL, or a path for SQLite."""
+    if isinstance(target, Path):
+        return URL.create("sqlite+aiosqlite", database=str(target))
+    url = make_url(target)
+    if url.get_backend_name() not in {"postgresql", "sqlite"}:
+        raise ValueError(f"not a PostgreSQL or SQLite URL: {url.render_as_string()}")
+    driver = "asyncpg" if url.get_backend_name() == "postgresql" else "aiosqlite"
+    return url.set(drivername=f"{url.get_backend_name()}+{driver}")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    # We issue BEGIN ourselves (see Database.transaction); the driver must not.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
     for pragma in PRAGMAS:
-        await conn.execute(pragma)
-    return conn
+        cursor.execute(pragma)
+    cursor.close()
 
 
 class Database:
-    def __init__(self, path: Path, migrations_dir: Path = MIGRATIONS_DIR) -> None:
-        self.path = path
-        self.migrations_dir = migrations_dir
-        self._conn: aiosqlite.Connection | None = None
+    def __init__(self, target: str | Path) -> None:
+        self.url = engine_url(target)
+        self.dialect = self.url.get_backend_name()
+        self.path = Path(self.url.database or "") if self.dialect == "sqlite" else None
+        self._engine: AsyncEngine | None = None
+        self._conn: AsyncConnection | None = None  # SQLite's one connection
         self._lock = asyncio.Lock()
 
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise RuntimeError("database is not open")
+        return self._engine
+
     async def open(self) -> None:
-        if self._conn is None:
-            self._conn = await connect(self.path)
+        if self._engine is not None:
+            return
+        if self.is_sqlite:
+            assert self.path is not None
+            if str(self.path) != ":memory:":
+                create_private(self.path)
+            self._engine = create_async_engine(self.url, pool_size=1, max_overflow=0)
+            event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
+            self._conn = await self._connect_sqlite()
+        else:
+            self._engine = create_async_engine(
+                self.url, pool_size=POOL_SIZE, max_overflow=0, pool_pre_ping=True
+            )
 
     async def close(self) -> None:
-        if self._conn is not None:
-            async with self._lock:
+        if self._engine is None:
+            return
+        async with self._lock:
+            if self._conn is not None:
                 await self._conn.close()
                 self._conn = None
-
-    @asynccontextmanager
-    async def statement(self) -> AsyncIterator[aiosqlite.Connection]:
-        """For one statement on the hot path (every update reads a profile, a topic card
-        counts its opening): no BEGIN/COMMIT round trips to aiosqlite's thread. SQLite runs a
-        statement outside BEGIN as a transaction of its own: a read sees one consistent
-        snapshot, a write is atomic."""
-        if self._conn is None:
-            raise RuntimeError("database is not open")
-        async with self._lock:
-            yield self._conn
-
-    async def migrate(self) -> list[str]:
-        """Apply pending migrations; return the names of the files applied."""
-        if self._conn is None:
-            raise RuntimeError("database is not open")
-        async with self._lock:
-            applied = await migrations.migrate(self._conn, self.migrations_dir)
-            if applied:
-                # What a migration dropped (links as typed, old photo ids) leaves the WAL too.
-                await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            return applied
-
-    async def checkpoint(self) -> None:
-        """Copy the WAL into the database and truncate it to nothing: after a purge or
-        /forget, so that deleted rows live on in no file."""
-        if self._conn is None:
-            raise RuntimeError("database is not open")
-        async with self._lock:
-            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            await self._engine.dispose()
+            self._engine = None
 
     @property
     def is_open(self) -> bool:
-        return self._conn is not None
+        return self._engine is not None
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run the block in one transaction: committed on success, rolled back on any error."""
-        if self._conn is None:
-            raise RuntimeError("database is not open")
+    async def statement(self) -> AsyncIterator[AsyncConnection]:
+        """For one statement on the hot path (every update reads a profile, a topic card
+        counts its opening): no BEGIN/COMMIT round trips. Either engine runs a statement
+        outside a transaction as a transaction of its own: a read sees one consistent
+        snapshot, a write is atomic."""
+        if not self.is_sqlite:
+            async with self.engine.connect() as conn:
+                yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+            return
         async with self._lock:
+            yield await self._sqlite()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """Run the block in one transaction: committed on success, rolled back on any error."""
+        if not self.is_sqlite:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._lock:
+            conn = await self._sqlite()
             try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-                yield self._conn
+                await conn.exec_driver_sql("BEGIN IMMEDIATE")
+                yield conn
             except BaseException:
                 # Also when the task was cancelled while BEGIN was on its way: aiosqlite's
                 # thread runs it anyway, then this ROLLBACK (requests run in order), so the
                 # connection is never left inside a transaction.
-                with contextlib.suppress(sqlite3.OperationalError):  # BEGIN never ran
-                    await asyncio.shield(self._rollback())
+                # Nothing to roll back if BEGIN never ran, or if a cancelled statement made
+                # SQLAlchemy discard the connection (see _sqlite).
+                with contextlib.suppress(DBAPIError, PendingRollbackError):
+                    await asyncio.shield(conn.exec_driver_sql("ROLLBACK"))
                 raise
-            await self._conn.execute("COMMIT")
+            await conn.exec_driver_sql("COMMIT")
 
-    async def _rollback(self) -> None:
-        assert self._conn is not None
-        await self._conn.execute("ROLLBACK")
+    async def _connect_sqlite(self) -> AsyncConnection:
+        conn = await self.engine.connect()
+        return await conn.execution_options(isolation_level="AUTOCOMMIT")
+
+    async def _sqlite(self) -> AsyncConnection:
+        """The one connection; a new one if a task cancelled in the middle of a statement
+        made SQLAlchemy discard it (closing a connection rolls back what it had begun)."""
+        if self._conn is None:
+            raise RuntimeError("database is not open")
+        if self._conn.invalidated:
+            with contextlib.suppress(Exception):
+                await self._conn.close()
+            self._conn = await self._connect_sqlite()
+        return self._conn
+
+    async def migrate(self) -> list[str]:
+        """Apply pending migrations; return the revisions applied."""
+        async with self._migration_connection() as conn:
+            applied: list[str] = await conn.run_sync(migrations.upgrade)
+        if applied and self.is_sqlite:
+            # What a migration dropped (links as typed, old photo ids) leaves the WAL too.
+            await self.checkpoint()
+        return applied
+
+    async def create_schema_if_empty(self) -> bool:
+        """At start-up: an empty database gets the schema (True); one whose schema is behind
+        this code raises MigrationError naming `python -m bot migrate`."""
+        async with self._migration_connection() as conn:
+            empty: bool = await conn.run_sync(migrations.is_empty)
+            await conn.run_sync(migrations.check_current)
+        return empty
+
+    async def pending_migrations(self) -> list[str]:
+        """Revisions this code has and the database has not applied yet."""
+        async with self._migration_connection() as conn:
+            pending: list[str] = await conn.run_sync(migrations.pending)
+        return pending
+
+    @asynccontextmanager
+    async def _migration_connection(self) -> AsyncIterator[AsyncConnection]:
+        """One transaction for every revision applied: a failing one leaves the database as it
+        was (both engines change their schema transactionally)."""
+        if not self.is_sqlite:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._lock:
+            conn = await self._sqlite()
+            await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await asyncio.shield(conn.exec_driver_sql("ROLLBACK"))
+                raise
+            await conn.exec_driver_sql("COMMIT")
+
+    async def checkpoint(self) -> None:
+        """SQLite: copy the WAL into the database and truncate it to nothing, after a purge
+        or /forget, so that deleted rows live on in no file. PostgreSQL keeps dead rows until
+        VACUUM and its WAL until a checkpoint recycles it: see docs/anonymity.md."""
+        if self.is_sqlite:
+            async with self._lock:
+                await (await self._sqlite()).exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def ping(self) -> None:
+        async with self.statement() as conn:
+            await conn.execute(text("SELECT 1"))
 
     async def __aenter__(self) -> Database:
         await self.open()

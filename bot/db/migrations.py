@@ -1,79 +1,96 @@
-"""Applies the numbered SQL files in `migrations/` in order, each in its own transaction.
+"""Alembic, run on a connection the bot hands it (see `bot/migrations/env.py`).
 
-Applied versions are recorded in `schema_migrations`, so running again is a no-op. A failing
-file is rolled back whole and reported by name; later files are not tried.
+`python -m bot migrate` applies what is pending on whichever database DATABASE_URL names; the
+bot itself creates the schema of an empty database, and refuses to start on one whose schema is
+behind (or ahead of) its code, naming the command.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from pathlib import Path
-
-import aiosqlite
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Connection, inspect, text
 
 from bot.paths import MIGRATIONS_DIR
 
-MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+MIGRATE_COMMAND = "python -m bot migrate"
+# Two processes starting at once (webhook replicas) take turns on PostgreSQL.
+_ADVISORY_LOCK = 0x516F7267  # "Qorg"
 
 
 class MigrationError(Exception):
-    """A migration file could not be applied; the database is as it was before that file."""
+    """The database's schema does not match this code's, or a migration failed."""
 
 
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    path: Path
-
-    @property
-    def name(self) -> str:
-        return self.path.name
+def _config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
 
 
-def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    migrations = []
-    for path in sorted(directory.glob("*.sql")):
-        match = MIGRATION_NAME.match(path.name)
-        if match is None:
-            raise MigrationError(f"{path.name}: name must look like 0001_description.sql")
-        migrations.append(Migration(int(match.group(1)), path))
-    versions = [m.version for m in migrations]
-    if len(versions) != len(set(versions)):
-        raise MigrationError(f"{directory}: two migrations share a number")
-    return migrations
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_config())
 
 
-async def applied_versions(conn: aiosqlite.Connection) -> set[int]:
-    await conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-    )
-    async with conn.execute("SELECT version FROM schema_migrations") as cursor:
-        return {row[0] async for row in cursor}
+def head() -> str:
+    revision = _script().get_current_head()
+    assert revision is not None
+    return revision
 
 
-async def migrate(conn: aiosqlite.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:
-    """Apply pending migrations on a connection in autocommit mode; return the names applied."""
-    done = await applied_versions(conn)
-    applied = []
-    for migration in discover(directory):
-        if migration.version in done:
-            continue
-        sql = migration.path.read_text(encoding="utf-8")
+def current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def pending(connection: Connection) -> list[str]:
+    """Revisions to apply, oldest first; MigrationError if the database is ahead of the code
+    (a newer version of the bot migrated it)."""
+    revision = current(connection)
+    script = _script()
+    if revision is not None and not _known(script, revision):
+        raise MigrationError(
+            f"the database is at revision {revision}, which this version of the bot does not "
+            "know: it was migrated by a newer version"
+        )
+    return [r.revision for r in reversed(list(script.iterate_revisions(head(), revision)))]
+
+
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def is_empty(connection: Connection) -> bool:
+    return not inspect(connection).get_table_names()
+
+
+def upgrade(connection: Connection) -> list[str]:
+    """Apply every pending revision on `connection`, inside the caller's transaction."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
+    applied = pending(connection)
+    if applied:
         try:
-            # executescript runs the file as written (it would commit an open transaction first),
-            # so BEGIN goes inside the script; the bookkeeping row and COMMIT follow it.
-            await conn.executescript("BEGIN IMMEDIATE;\n" + sql)
-            await conn.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at)"
-                " VALUES (?, ?, datetime('now'))",
-                (migration.version, migration.name),
-            )
-            await conn.execute("COMMIT")
+            command.upgrade(_config(connection), "head")
         except Exception as exc:
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
-            raise MigrationError(f"migration {migration.name} failed: {exc}") from exc
-        applied.append(migration.name)
+            raise MigrationError(f"migration failed: {exc}") from exc
     return applied
+
+
+def check_current(connection: Connection) -> None:
+    """At start-up: an empty database gets the schema; one behind the code is refused."""
+    if is_empty(connection):
+        upgrade(connection)
+        return
+    behind = pending(connection)
+    if behind:
+        raise MigrationError(
+            f"the database schema is behind this version of the bot ({len(behind)} migration(s)"
+            f" pending): back it up, then run `{MIGRATE_COMMAND}`"
+        )

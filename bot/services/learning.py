@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import aiosqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db import Database
 from bot.db.repositories import learning
@@ -132,7 +132,7 @@ class LearningService:
 
     @staticmethod
     async def _unsent_next(
-        conn: aiosqlite.Connection, attempt_id: int, quiz: Quiz, answered_index: int
+        conn: AsyncConnection, attempt_id: int, quiz: Quiz, answered_index: int
     ) -> QuizStep | None:
         """The question after this one, unless there is none or it was sent already."""
         index = answered_index + 1

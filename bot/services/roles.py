@@ -129,7 +129,7 @@ class RoleService:
             invite = await staff.get_invite(conn, _hash(token))
             if invite is None or invite.used_by is not None or invite.revoked:
                 raise InviteError("unknown, used or revoked")
-            if dt.datetime.fromisoformat(invite.expires_at) <= now:
+            if invite.expires_at <= now:
                 raise InviteError("expired")
             if user_id in self._owners:
                 raise InviteError("owners need no invite")
@@ -140,7 +140,7 @@ class RoleService:
             if not await staff.use_invite(conn, _hash(token), user_id, stamp(now)):
                 raise InviteError("used")
             await staff.upsert(
-                conn, user_id, invite.role, invite.region, invite.created_by, now.date().isoformat()
+                conn, user_id, invite.role, invite.region, invite.created_by, now.date()
             )
             await audit.record(conn, user_id, "staff.join", f"user:{user_id}", now, invite.role)
         self._team = None
@@ -168,7 +168,7 @@ class RoleService:
             raise RoleError("owners are set in ADMIN_IDS")
         now = self._now()
         async with self._db.transaction() as conn:
-            await staff.upsert(conn, user_id, role.value, region, actor_id, now.date().isoformat())
+            await staff.upsert(conn, user_id, role.value, region, actor_id, now.date())
             await audit.record(
                 conn,
                 actor_id,

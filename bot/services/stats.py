@@ -236,8 +236,8 @@ class StatsService:
         first: dict[ScoreDimension, _QuizGroups] = {}
         latest: dict[ScoreDimension, _QuizGroups] = {}
         async with self._db.transaction() as conn:
-            opens = await repo.topic_opens(conn, region)
-            votes = await repo.topic_votes(conn, region)
+            opens = await repo.topic_opens_by_topic(conn, region)
+            votes = await repo.topic_votes_by_topic(conn, region)
             activity = await repo.quiz_activity(conn, region)
             for dimension in _SCORE_DIMENSIONS:
                 first[dimension] = _by_quiz(await repo.first_scores(conn, dimension, region))

@@ -12,7 +12,7 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import aiosqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db import Database
 from bot.db.repositories import audit, tips
@@ -199,7 +199,7 @@ class TipService:
 
     @staticmethod
     async def _changeable(
-        conn: aiosqlite.Connection, tip_id: int, actor: StaffMember, *, painting: bool = False
+        conn: AsyncConnection, tip_id: int, actor: StaffMember, *, painting: bool = False
     ) -> Tip:
         """The tip, if this staff member may change it: in their region; a volunteer only
         paints over wall adverts. Checked here whatever a handler checked before."""
@@ -328,7 +328,7 @@ class TipService:
             writer.writerow(
                 [
                     row.id,
-                    row.created_at[:10],
+                    row.created_at.date().isoformat(),
                     row.category,
                     row.region or "",
                     inert(row.links),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-import aiosqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db import Database
 from bot.db.repositories import users
@@ -114,7 +114,7 @@ class UserService:
         return profile
 
     @staticmethod
-    async def _load(conn: aiosqlite.Connection, chat_id: int) -> Profile:
+    async def _load(conn: AsyncConnection, chat_id: int) -> Profile:
         profile = await users.get(conn, chat_id)
         if profile is None:
             raise UnknownUserError(chat_id)

@@ -29,9 +29,12 @@ from typing import Any
 
 import pytest
 from fake_telegram import FakeGroup, FakeTelegram
+from sqlalchemy import insert
 
+from bench.seed import person
 from bot.config import Settings
 from bot.db import Database
+from bot.db.schema import users
 from bot.domain import Audience, BroadcastContent, Language
 from bot.i18n import create_i18n
 from bot.services.broadcasts import BroadcastService
@@ -264,10 +267,9 @@ async def prepare_database(path: Path, subscribers: dict[int, Language]) -> None
     async with Database(path) as db:
         await db.migrate()
         async with db.transaction() as conn:
-            await conn.executemany(
-                "INSERT INTO users (chat_id, language, role, subscribed, onboarded, created_on)"
-                " VALUES (?, ?, 'teen', 1, 1, '2026-06-01')",
-                [(chat_id, language.value) for chat_id, language in subscribers.items()],
+            await conn.execute(
+                insert(users),
+                [person(chat, language.value) for chat, language in subscribers.items()],
             )
 
 

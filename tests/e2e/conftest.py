@@ -4,7 +4,7 @@ fake Bot API server on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from bot.app import Application
 from bot.config import Settings
 from bot.domain import Language
 from bot.i18n import create_i18n
+from tests.engines import ENGINES, fetch_one
 
 OWNER_ID = 900_001
 MODERATOR_CHAT_ID = -100_500
@@ -28,11 +29,31 @@ async def fake() -> AsyncIterator[FakeTelegram]:
         assert server.violations == []
 
 
+_database_url: str | None = None
+
+
+@pytest.fixture(autouse=True, params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every end-to-end test runs on SQLite and on PostgreSQL; `make_settings` points the bot
+    at this test's database. Tests that read the SQLite file itself are marked sqlite_only."""
+    global _database_url
+    if request.param == "postgresql":
+        if request.node.get_closest_marker("sqlite_only"):
+            pytest.skip("reads the SQLite database file itself")
+        _database_url = request.getfixturevalue("postgres_url")
+    try:
+        yield request.param
+    finally:
+        _database_url = None
+
+
 def make_settings(fake: FakeTelegram, tmp_path: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "bot_token": SecretStr("123456:TEST-TOKEN"),
         "bot_api_url": fake.base_url,
         "database_path": tmp_path / "bot.sqlite3",
+        # PostgreSQL when the test runs on it (see the `engine` fixture).
+        "database_url": _database_url,
         "admin_ids": frozenset({OWNER_ID}),
         "moderator_chat_id": MODERATOR_CHAT_ID,
         "timezone": "Asia/Almaty",
@@ -72,11 +93,12 @@ class RunningBot:
 
 
 async def count_rows(running: RunningBot, sql: str, *params: object) -> int:
-    """The one number a query returns (a COUNT or a SUM), from the running bot's database."""
-    async with running.app.db.transaction() as conn, conn.execute(sql, params) as cursor:
-        row = await cursor.fetchone()
-    assert row is not None
-    return int(row[0])
+    """The one number a query returns (a COUNT or a SUM), from the running bot's database;
+    each `?` takes the next of `params`, on either engine."""
+    parts = sql.split("?")
+    named = "".join(part + (f":p{n}" if n < len(parts) - 1 else "") for n, part in enumerate(parts))
+    value = await fetch_one(running.app.db, named, **{f"p{n}": v for n, v in enumerate(params)})
+    return int(value)
 
 
 async def open_details(fake: FakeTelegram, staff: FakeUser, chat: FakeGroup, count: int = 1) -> str:

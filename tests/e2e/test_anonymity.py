@@ -12,6 +12,7 @@ import struct
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from fake_telegram import FakeGroup, FakeTelegram, FakeUser, UploadedFile
 
 from bot.app import Application
@@ -27,6 +28,7 @@ from tests.e2e.conftest import (
 )
 from tests.e2e.test_onboarding import onboard
 from tests.e2e.test_report import CATEGORY_LABELS, receipt_in
+from tests.engines import run
 
 Tr = Callable[[str, Language], str]
 RU, KK = Language.RU, Language.KK
@@ -79,6 +81,7 @@ async def test_a_tip_carries_no_region_of_its_reporter(
 # 2. The card is posted after a random delay; stored times are coarse.
 
 
+@pytest.mark.sqlite_only
 async def test_the_card_waits_a_random_delay_and_survives_a_restart(
     fake: FakeTelegram, tmp_path: Path, moderators_chat: FakeGroup, tr: Tr
 ) -> None:
@@ -89,7 +92,7 @@ async def test_the_card_waits_a_random_delay_and_survives_a_restart(
         await channel_tip(user, tr, RU)
         await asyncio.sleep(0.5)
         assert moderators_chat.messages == []  # nothing at the moment the reporter acted
-        pending = await count_rows(slow, "SELECT COUNT(*) FROM tips WHERE notice_pending = 1")
+        pending = await count_rows(slow, "SELECT COUNT(*) FROM tips WHERE notice_pending")
         assert pending == 1
         # Not there for staff before its card, and out of the WAL at once: its pages do not
         # sit next to what the reporter's chat wrote just before.
@@ -109,7 +112,7 @@ async def test_the_card_waits_a_random_delay_and_survives_a_restart(
     try:
         await fake.wait_for(lambda: bool(moderators_chat.messages), timeout=5)
         for _ in range(50):  # the flag is cleared right after Telegram took the card
-            if not await count_rows(quick, "SELECT COUNT(*) FROM tips WHERE notice_pending = 1"):
+            if not await count_rows(quick, "SELECT COUNT(*) FROM tips WHERE notice_pending"):
                 break
             await asyncio.sleep(0.05)
         else:
@@ -121,6 +124,7 @@ async def test_the_card_waits_a_random_delay_and_survives_a_restart(
 # 3. Photos reach moderators re-encoded, never by the reporter's file_id.
 
 
+@pytest.mark.sqlite_only
 async def test_the_reporters_photo_file_reaches_nobody(
     fake: FakeTelegram, owner: FakeUser, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
 ) -> None:
@@ -175,6 +179,7 @@ async def test_the_form_leaves_the_reporters_chat_after_send(
 # 6. Deleted means unreadable: pragmas, file modes, /forget, retention in every status.
 
 
+@pytest.mark.sqlite_only
 async def test_database_files_are_private_and_deletion_sticks(
     fake: FakeTelegram, running: RunningBot, tmp_path: Path, tr: Tr
 ) -> None:
@@ -198,6 +203,7 @@ async def test_database_files_are_private_and_deletion_sticks(
     assert not guesses.exhausted(person.user_id)
 
 
+@pytest.mark.sqlite_only
 async def test_retention_covers_every_status_and_every_follow_up(
     fake: FakeTelegram, owner: FakeUser, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
 ) -> None:
@@ -215,8 +221,7 @@ async def test_retention_covers_every_status_and_every_follow_up(
     await owner.click(tr("✅ Confirm", RU))
     tips = running.app.services.tips
     assert await tips.purge_unchanged(90) == 0  # fresh: nothing goes
-    async with running.app.db.transaction() as conn:
-        await conn.execute("UPDATE tips SET changed_at = '2020-01-01T00:00:00+00:00'")
+    await run(running.app.db, "UPDATE tips SET changed_at = :old", old="2020-01-01T00:00:00+00:00")
     assert await tips.purge_unchanged(90) == 1  # still "new", unchanged for long: purged
     data = on_disk(running)
     assert secret.encode() not in data and "Какая скамейка".encode() not in data

@@ -14,7 +14,7 @@ from bot.__main__ import main
 from bot.app import Application
 from bot.db.backup import BackupError, backup
 from bot.domain import Language, TipCategory
-from tests.e2e.conftest import RunningBot, make_settings
+from tests.e2e.conftest import RunningBot, count_rows, make_settings
 from tests.e2e.test_onboarding import onboard
 from tests.e2e.test_report import report
 
@@ -46,21 +46,15 @@ async def test_forget_deletes_everything_about_a_user(
     reply = await dmitry.click(tr("🗑 Yes, delete everything", RU))
     assert "/start" in reply.text
     assert await running.app.services.users.get(dmitry.user_id) is None
-    async with running.app.db.transaction() as conn:
-        for table in ("quiz_attempts", "topic_votes"):
-            async with conn.execute(
-                f"SELECT COUNT(*) FROM {table} WHERE chat_id = ?",  # noqa: S608 - fixed names
-                (dmitry.user_id,),
-            ) as cursor:
-                row = await cursor.fetchone()
-                assert row is not None and row[0] == 0, table
-        async with conn.execute("SELECT COUNT(*) FROM tips") as cursor:
-            row = await cursor.fetchone()
-            assert row is not None and row[0] == 1  # the anonymous tip stays
+    for table in ("quiz_attempts", "topic_votes"):
+        sql = f"SELECT COUNT(*) FROM {table} WHERE chat_id = ?"  # noqa: S608 - fixed names
+        assert await count_rows(running, sql, dmitry.user_id) == 0, table
+    assert await count_rows(running, "SELECT COUNT(*) FROM tips") == 1  # the anonymous tip stays
     reply = await dmitry.send(f"/status {code}")
     assert tr("received, waiting for a moderator", RU) in reply.text
 
 
+@pytest.mark.sqlite_only
 async def test_backup_while_running_and_restore(
     fake: FakeTelegram,
     tmp_path: Path,
@@ -94,6 +88,7 @@ async def test_backup_while_running_and_restore(
         await restored.stop()
 
 
+@pytest.mark.sqlite_only
 def test_backup_refuses_nonsense(tmp_path: Path) -> None:
     with pytest.raises(BackupError):
         backup(tmp_path / "missing.sqlite3", tmp_path / "copy.sqlite3")

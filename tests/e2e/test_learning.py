@@ -43,7 +43,7 @@ async def test_teen_reads_a_topic_to_the_end_and_votes(
     answer = (await aigerim.click("👍")).callback_answer
     assert answer is not None
     assert answer.text == tr("Thank you! Your answer helps us make the topics better.", KK)
-    assert await count_rows(running, "SELECT COUNT(*) FROM topic_votes WHERE useful = 1") == 1
+    assert await count_rows(running, "SELECT COUNT(*) FROM topic_votes WHERE useful") == 1
     opens = "SELECT SUM(opens) FROM topic_opens WHERE topic_id = 'easy_money'"
     assert await count_rows(running, opens) == 1
 
@@ -111,7 +111,7 @@ async def test_parent_completes_a_quiz_and_gets_score_and_links(
     assert tr("🔁 Try again", RU) in buttons
     sent = fake.calls_to("sendPoll")[0].params
     assert "correct_option_ids" in sent or "correct_option_id" in sent
-    finished = "SELECT score FROM quiz_attempts WHERE completed = 1 AND is_first = 1"
+    finished = "SELECT score FROM quiz_attempts WHERE completed AND is_first"
     assert await count_rows(running, finished) == expected
 
 
@@ -149,5 +149,5 @@ async def test_a_quiz_start_telegram_refused_still_counts_as_the_first_attempt(
         reply = await dmitry.answer_poll([question.correct])
     assert f"{len(quiz.questions)}" in reply.last.text
     assert await count_rows(running, "SELECT COUNT(*) FROM quiz_attempts") == 1
-    first = "SELECT score FROM quiz_attempts WHERE completed = 1 AND is_first = 1"
+    first = "SELECT score FROM quiz_attempts WHERE completed AND is_first"
     assert await count_rows(running, first) == len(quiz.questions)

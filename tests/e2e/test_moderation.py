@@ -21,6 +21,7 @@ from bot.keyboards.callbacks import TipSetStatus
 from tests.e2e.conftest import OWNER_ID, RunningBot, count_rows, open_details
 from tests.e2e.test_onboarding import onboard
 from tests.e2e.test_report import receipt_in, report
+from tests.engines import fetch
 
 Tr = Callable[[str, Language], str]
 RU, KK = Language.RU, Language.KK
@@ -159,17 +160,13 @@ async def assert_nothing_identifies(
     line and no request to the moderators' chat; nothing is forwarded or copied."""
     forbidden = identity_strings()
     # 1. Tip-related rows hold no identity, as text or as an integer.
-    async with running.app.db.transaction() as conn:
-        for table in TIP_TABLES:
-            async with conn.execute(f"SELECT * FROM {table}") as cursor:  # noqa: S608 - fixed names
-                for row in [tuple(r) async for r in cursor]:
-                    assert REPORTER_ID not in row, table
-                    text = " ".join(map(str, row))
-                    assert not [s for s in forbidden if s in text], table
-        async with conn.execute(
-            "SELECT language FROM users WHERE chat_id = ?", (REPORTER_ID,)
-        ) as c:
-            assert await c.fetchone() is not None  # the user exists, unlinked
+    for table in TIP_TABLES:
+        for row in await fetch(running.app.db, f"SELECT * FROM {table}"):  # noqa: S608
+            assert REPORTER_ID not in row, table
+            text = " ".join(map(str, row))
+            assert not [s for s in forbidden if s in text], table
+    # The user exists, unlinked.
+    assert await count_rows(running, "SELECT COUNT(*) FROM users WHERE chat_id = ?", REPORTER_ID)
     # 2. The database and its write-ahead log, byte by byte.
     path = running.app.settings.database_path
     for file in (path, path.with_name(path.name + "-wal")):

@@ -27,6 +27,7 @@ from bot.keyboards.callbacks import (
     TopicCard,
 )
 from bot.middlewares.fresh import from_broadcast
+from tests.engines import fetch_one
 from tests.fuzz.harness import BotHarness
 from tests.fuzz.known_bugs import KNOWN_BUGS, KnownBug, known_bug
 
@@ -216,12 +217,7 @@ async def press_a_stale_start_button(harness: BotHarness, draft: str | None = No
 
 
 async def count_broadcasts(harness: BotHarness) -> int:
-    async with (
-        harness.app.db.transaction() as conn,
-        conn.execute("SELECT COUNT(*) FROM broadcasts") as cursor,
-    ):
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
+    return int(await fetch_one(harness.app.db, "SELECT COUNT(*) FROM broadcasts"))
 
 
 # The step-by-step replay of each bug in KNOWN_BUGS, by name.

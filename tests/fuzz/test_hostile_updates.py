@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from fake_telegram.objects import member_json, now
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
+from sqlalchemy import text
 
 from tests.fuzz.actions import Player
 from tests.fuzz.harness import ARTIFACTS, BotHarness
@@ -120,9 +121,8 @@ async def rows_written(harness: BotHarness) -> dict[str, int]:
             "audit_log",
             "staff",
         ):
-            async with conn.execute(f"SELECT COUNT(*) FROM {table}") as cursor:  # noqa: S608
-                row = await cursor.fetchone()
-            rows[table] = int(row[0]) if row else 0
+            result = await conn.execute(text(f"SELECT COUNT(*) FROM {table}"))  # noqa: S608
+            rows[table] = int(result.scalar_one())
     return rows
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from bot.db import Database
 from bot.db.repositories import broadcasts as broadcasts_repository
@@ -28,6 +28,7 @@ from bot.services.broadcasts import BroadcastControl, BroadcastService
 from bot.services.pacing import QuietHours, RateLimiter
 from bot.services.roles import PermissionDeniedError, StaffMember, StaffRole
 from bot.services.users import UserService
+from tests.engines import fetch, fetch_one
 
 NOON = dt.datetime(2026, 6, 26, 7, 0, tzinfo=dt.UTC)  # 12:00 in Astana
 MIDNIGHT = dt.datetime(2026, 6, 26, 19, 0, tzinfo=dt.UTC)  # 00:00 in Astana
@@ -128,12 +129,8 @@ async def test_everyone_in_the_audience_gets_one_message_in_their_language(
         for _, language, text in sender.delivered
     )
     assert (done.sent, done.failed, done.blocked, done.left) == (len(crowd), 0, 0, 0)
-    async with (
-        db.transaction() as conn,
-        conn.execute("SELECT COUNT(*) FROM broadcast_deliveries") as cursor,
-    ):
-        row = await cursor.fetchone()
-    assert row is not None and row[0] == 0  # who got what is not kept afterwards
+    # Who got what is not kept afterwards.
+    assert await fetch_one(db, "SELECT COUNT(*) FROM broadcast_deliveries") == 0
 
 
 async def test_audience_filters(db: Database, service: BroadcastService, crowd: list[int]) -> None:
@@ -144,14 +141,11 @@ async def test_audience_filters(db: Database, service: BroadcastService, crowd: 
     broadcast = await service.start(BOTH, parents_in_astana, urgent=False, actor=STAFF)
     sender = ScriptedSender()
     await make_engine(db, sender).deliver(broadcast.id if broadcast else 0)
-    async with (
-        db.transaction() as conn,
-        conn.execute(
-            "SELECT chat_id FROM users"
-            " WHERE role = 'parent' AND region = 'astana' AND subscribed = 1"
-        ) as cursor,
-    ):
-        expected = sorted([row[0] async for row in cursor])
+    rows = await fetch(
+        db,
+        "SELECT chat_id FROM users WHERE role = 'parent' AND region = 'astana' AND subscribed",
+    )
+    expected = sorted(row[0] for row in rows)
     assert expected and sorted(c for c, *_ in sender.delivered) == expected
     broadcast = await service.start(russian_only, Audience(), urgent=False, actor=STAFF)
     sender = ScriptedSender()
@@ -181,11 +175,8 @@ async def test_error_classes(db: Database, service: BroadcastService, crowd: lis
     assert not {blocked, gone, broken, refused} & delivered
     assert (done.blocked, done.failed) == (2, 2)
     assert done.sent == len(crowd) - 4
-    async with (
-        db.transaction() as conn,
-        conn.execute("SELECT chat_id FROM users WHERE subscribed = 0 AND chat_id != 100") as cursor,
-    ):
-        assert sorted([row[0] async for row in cursor]) == sorted([blocked, gone])
+    rows = await fetch(db, "SELECT chat_id FROM users WHERE NOT subscribed AND chat_id != 100")
+    assert sorted(row[0] for row in rows) == sorted([blocked, gone])
 
 
 async def test_crash_mid_broadcast_resumes_without_misses(
@@ -235,13 +226,9 @@ async def test_transient_failures_wait_while_the_rest_is_served(
 
 
 async def claimed_rows(db: Database) -> int:
-    async with (
-        db.transaction() as conn,
-        conn.execute("SELECT COUNT(*) FROM broadcast_deliveries WHERE state = 'claimed'") as cur,
-    ):
-        row = await cur.fetchone()
-    assert row is not None
-    return int(row[0])
+    return int(
+        await fetch_one(db, "SELECT COUNT(*) FROM broadcast_deliveries WHERE state = 'claimed'")
+    )
 
 
 async def test_a_pause_mid_flight_leaves_nothing_claimed_and_resume_finishes(
@@ -273,7 +260,7 @@ async def test_an_outcome_write_that_fails_is_written_with_the_next(
     """A locked database for one group commit: its outcomes are kept and written after."""
     broadcast = await service.start(BOTH, Audience(), urgent=False, actor=STAFF)
     assert broadcast is not None
-    failures = [sqlite3.OperationalError("database is locked")]
+    failures = [OperationalError("UPDATE", {}, Exception("database is locked"))]
     record = broadcasts_repository.record
 
     async def flaky_record(*args: object, **kwargs: object) -> None:

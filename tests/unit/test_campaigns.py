@@ -17,6 +17,7 @@ from bot.services.campaigns import CampaignService
 from bot.services.content import Library
 from bot.services.roles import PermissionDeniedError, StaffMember, StaffRole
 from tests.clock import Clock
+from tests.engines import fetch
 
 MODERATOR = StaffMember(7, StaffRole.MODERATOR, None)
 
@@ -35,11 +36,10 @@ def service(library: Library, db: Database, clock: Clock[dt.datetime]) -> Campai
 
 
 async def rows(db: Database) -> list[tuple[str, str]]:
-    async with (
-        db.transaction() as conn,
-        conn.execute("SELECT idempotency_key, status FROM broadcasts ORDER BY id") as cursor,
-    ):
-        return [(row[0], row[1]) async for row in cursor]
+    return [
+        (row[0], row[1])
+        for row in await fetch(db, "SELECT idempotency_key, status FROM broadcasts ORDER BY id")
+    ]
 
 
 def test_june_26_fires_at_11_in_astana(library: Library, db: Database) -> None:
@@ -102,11 +102,8 @@ async def test_a_switched_off_campaign_does_not_fire(library: Library, db: Datab
     assert await campaigns.fire("june26_day") == []
     await campaigns.set_enabled("june26_day", True, MODERATOR)
     assert len(await campaigns.fire("june26_day")) == 1
-    async with (
-        db.transaction() as conn,
-        conn.execute("SELECT action FROM audit_log ORDER BY id") as cursor,
-    ):
-        assert [row[0] async for row in cursor] == ["campaign.disable", "campaign.enable"]
+    actions = await fetch(db, "SELECT action FROM audit_log ORDER BY id")
+    assert [row[0] for row in actions] == ["campaign.disable", "campaign.enable"]
 
 
 async def test_campaign_broadcasts_use_their_audience(library: Library, db: Database) -> None:

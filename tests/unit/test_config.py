@@ -8,12 +8,12 @@ import pytest
 
 from bot.__main__ import main
 from bot.config import Settings, SettingsError, load_settings
-from bot.db.migrations import discover
 
 ENV_NAMES = (
     "BOT_TOKEN",
     "BOT_API_URL",
     "DATABASE_PATH",
+    "DATABASE_URL",
     "ADMIN_IDS",
     "MODERATOR_CHAT_ID",
     "TIMEZONE",
@@ -122,7 +122,7 @@ def test_migrate_command(
 ) -> None:
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "sub" / "bot.sqlite3"))
     assert main(["migrate"]) == 0
-    assert f"Applied {len(discover())} migration(s)" in capsys.readouterr().out
+    assert "Applied 1 migration(s). (0001)" in capsys.readouterr().out
     assert (tmp_path / "sub" / "bot.sqlite3").exists()
     assert main(["migrate"]) == 0
     assert "Applied 0 migration(s)" in capsys.readouterr().out

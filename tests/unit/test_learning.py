@@ -9,6 +9,7 @@ from bot.domain import Language, Role
 from bot.services.content import Library
 from bot.services.learning import LearningService, QuizResult, QuizStep, UnknownContentError
 from bot.services.users import UserService
+from tests.engines import fetch, fetch_one
 
 
 @pytest.fixture
@@ -101,11 +102,7 @@ async def test_an_answer_delivered_again_sends_a_next_question_that_never_went_o
     assert isinstance(again, QuizStep) and again.question_index == 1
     await learning.register_poll("q1", again)
     assert await learning.answer("q0", teen, [correct]) is None  # now it was sent
-    async with (
-        learning._db.transaction() as conn,
-        conn.execute("SELECT COUNT(*) FROM quiz_answers") as cursor,
-    ):
-        assert tuple(await cursor.fetchone() or ()) == (1,)
+    assert await fetch_one(learning._db, "SELECT COUNT(*) FROM quiz_answers") == 1
 
 
 async def test_a_start_nobody_answered_is_taken_up_again(
@@ -118,13 +115,13 @@ async def test_a_start_nobody_answered_is_taken_up_again(
     assert result.is_first_attempt  # the first real attempt still counts as the first
     retake = await learning.start_quiz(teen, "recruitment")
     assert retake.attempt_id != abandoned.attempt_id
-    async with (
-        db.transaction() as conn,
-        conn.execute(
-            "SELECT COUNT(*), SUM(is_first) FROM quiz_attempts WHERE chat_id = ?", (teen,)
-        ) as cursor,
-    ):
-        assert tuple(await cursor.fetchone() or ()) == (2, 1)
+    rows = await fetch(
+        db,
+        "SELECT COUNT(*), SUM(CASE WHEN is_first THEN 1 ELSE 0 END) FROM quiz_attempts"
+        " WHERE chat_id = :chat",
+        chat=teen,
+    )
+    assert rows == [(2, 1)]
 
 
 async def test_votes_and_opens(
@@ -136,12 +133,8 @@ async def test_votes_and_opens(
     await learning.open_topic("easy_money", profile)
     await learning.vote(teen, "easy_money", useful=False)
     await learning.vote(teen, "easy_money", useful=True)
-    async with db.transaction() as conn:
-        async with conn.execute("SELECT opens, role FROM topic_opens") as cur:
-            rows = [tuple(r) async for r in cur]
-        async with conn.execute("SELECT chat_id, useful FROM topic_votes") as cur:
-            votes = [tuple(r) async for r in cur]
-    assert rows == [(2, "teen")]
-    assert votes == [(teen, 1)]
+    assert await fetch(db, "SELECT opens, role FROM topic_opens") == [(2, "teen")]
+    votes = await fetch(db, "SELECT chat_id, useful FROM topic_votes")
+    assert [(chat, bool(useful)) for chat, useful in votes] == [(teen, True)]
     with pytest.raises(UnknownContentError):
         await learning.vote(teen, "no_such_topic", useful=True)

@@ -34,7 +34,9 @@ def test_the_wheel_is_the_bot_with_its_data(tmp_path: Path) -> None:
         f"{wheel.name.removesuffix('-py3-none-any.whl')}.dist-info",
     }
     for needed in (
-        "bot/migrations/0001_init.sql",
+        "bot/migrations/env.py",
+        "bot/migrations/versions/0001_baseline.py",
+        "bot/migrations/legacy/0001_init.sql",
         "bot/locales/kk/LC_MESSAGES/messages.mo",
         "bot/locales/ru/LC_MESSAGES/messages.mo",
         "bot/content/topics.yaml",

@@ -15,6 +15,7 @@ from bot.services.roles import (
     StaffRole,
 )
 from tests.clock import Clock
+from tests.engines import fetch
 
 OWNER = 1
 
@@ -55,8 +56,7 @@ async def test_a_wrong_token_is_refused(roles: RoleService) -> None:
 
 async def test_the_token_is_stored_only_as_a_hash(roles: RoleService, db: Database) -> None:
     token = await roles.create_invite(OWNER, StaffRole.MODERATOR, None)
-    async with db.transaction() as conn, conn.execute("SELECT * FROM staff_invites") as cursor:
-        rows = " ".join([str(tuple(row)) async for row in cursor])
+    rows = " ".join(str(row) for row in await fetch(db, "SELECT * FROM staff_invites"))
     assert token not in rows and token.removeprefix("inv_") not in rows
 
 
@@ -69,11 +69,8 @@ async def test_add_remove_and_owners_are_fixed(roles: RoleService, db: Database)
         await roles.remove(OWNER, OWNER)
     assert await roles.remove(OWNER, 7)
     assert not await roles.remove(OWNER, 7)
-    async with (
-        db.transaction() as conn,
-        conn.execute("SELECT action FROM audit_log ORDER BY id") as cursor,
-    ):
-        assert [row[0] async for row in cursor] == ["staff.add", "staff.remove"]
+    actions = await fetch(db, "SELECT action FROM audit_log ORDER BY id")
+    assert [row[0] for row in actions] == ["staff.add", "staff.remove"]
 
 
 async def test_only_owners_change_the_team_whatever_a_handler_checked(

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import aiosqlite
 import pytest
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.db import Database
+from bot.db import Database, schema
 from bot.db.repositories.stats import week_start
 from bot.services.stats import (
     SMALL,
@@ -107,25 +108,50 @@ TIPS: list[tuple[str, str | None, str, str, int | None]] = [
 BROADCASTS = [(None, 100, 3, 7), ("almaty", 40, 0, 5), ("astana", 4, 1, 0)]
 
 
-async def _seed_people(conn: aiosqlite.Connection) -> None:
-    await conn.executemany(
-        "INSERT INTO users (chat_id, language, role, region, subscribed, onboarded, created_on)"
-        " VALUES (?, ?, ?, ?, ?, 1, ?)",
-        [(chat, *row) for chat, row in USERS.items()],
+def _day(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)
+
+
+async def _seed_people(conn: AsyncConnection) -> None:
+    await conn.execute(
+        insert(schema.users),
+        [
+            {
+                "chat_id": chat,
+                "language": language,
+                "role": role,
+                "region": region,
+                "subscribed": bool(subscribed),
+                "onboarded": True,
+                "created_on": _day(created_on),
+            }
+            for chat, (language, role, region, subscribed, created_on) in USERS.items()
+        ],
     )
+    # One at a time, so that ids grow in this order as they do in the bot.
     for chat, quiz, first, count, score, completed_on in ATTEMPTS:
         await conn.execute(
-            "INSERT INTO quiz_attempts (chat_id, quiz_id, is_first, question_count, score,"
-            " completed, started_on, completed_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (chat, quiz, first, count, score, int(completed_on is not None), "2026-05-20",
-             completed_on),
-        )  # fmt: skip
-    await conn.executemany(
-        "INSERT INTO topic_opens (topic_id, opened_on, role, region, opens) VALUES (?,?,?,?,?)",
-        OPENS,
+            insert(schema.quiz_attempts).values(
+                chat_id=chat,
+                quiz_id=quiz,
+                is_first=bool(first),
+                question_count=count,
+                score=score,
+                completed=completed_on is not None,
+                started_on=dt.date(2026, 5, 20),
+                completed_on=_day(completed_on),
+            )
+        )
+    await conn.execute(
+        insert(schema.topic_opens),
+        [
+            {"topic_id": t, "opened_on": _day(day), "role": role, "region": region, "opens": n}
+            for t, day, role, region, n in OPENS
+        ],
     )
-    await conn.executemany(
-        "INSERT INTO topic_votes (chat_id, topic_id, useful) VALUES (?, ?, ?)", VOTES
+    await conn.execute(
+        insert(schema.topic_votes),
+        [{"chat_id": chat, "topic_id": t, "useful": bool(useful)} for chat, t, useful in VOTES],
     )
 
 
@@ -133,19 +159,32 @@ def _utc(minute: str) -> dt.datetime:
     return dt.datetime.fromisoformat(minute).replace(tzinfo=dt.UTC)
 
 
-async def _seed_tips_and_broadcasts(conn: aiosqlite.Connection) -> None:
+async def _seed_tips_and_broadcasts(conn: AsyncConnection) -> None:
     for number, (category, region, status, created, delay) in enumerate(TIPS):
         acted = None if delay is None else _utc(created) + dt.timedelta(minutes=delay)
         await conn.execute(
-            "INSERT INTO tips (category, region, status, receipt_hash, created_at,"
-            " first_action_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (category, region, status, f"hash-{number}", _utc(created).isoformat(),
-             None if acted is None else acted.isoformat()),
-        )  # fmt: skip
-    await conn.executemany(
-        "INSERT INTO broadcasts (region, sent, failed, blocked, total, status, created_at)"
-        " VALUES (?, ?, ?, ?, 0, 'done', '2026-06-01T05:00:00+00:00')",
-        BROADCASTS,
+            insert(schema.tips).values(
+                category=category,
+                region=region,
+                status=status,
+                receipt_hash=f"hash-{number}",
+                created_at=_utc(created),
+                first_action_at=acted,
+            )
+        )
+    await conn.execute(
+        insert(schema.broadcasts),
+        [
+            {
+                "region": region,
+                "sent": sent,
+                "failed": failed,
+                "blocked": blocked,
+                "status": "done",
+                "created_at": _utc("2026-06-01T05:00"),
+            }
+            for region, sent, failed, blocked in BROADCASTS
+        ],
     )
 
 
@@ -324,11 +363,14 @@ async def test_median_of_an_even_number_of_delays(db: Database) -> None:
         for number, delay in enumerate((10, 20, 30, 41, 50, 60)):
             created = dt.datetime(2026, 6, 1, 5, 0, tzinfo=dt.UTC)
             await conn.execute(
-                "INSERT INTO tips (category, status, receipt_hash, created_at, first_action_at)"
-                " VALUES ('other', 'closed', ?, ?, ?)",
-                (f"h{number}", created.isoformat(),
-                 (created + dt.timedelta(minutes=delay)).isoformat()),
-            )  # fmt: skip
+                insert(schema.tips).values(
+                    category="other",
+                    status="closed",
+                    receipt_hash=f"h{number}",
+                    created_at=created,
+                    first_action_at=created + dt.timedelta(minutes=delay),
+                )
+            )
     tips = await StatsService(db, lambda: TODAY).tips(None)
     assert tips.median_to_first_action == dt.timedelta(minutes=36)  # (30 + 41) / 2, rounded
 

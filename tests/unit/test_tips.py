@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import sqlite3
 
 import pytest
+from sqlalchemy.exc import DBAPIError
 
 from bot.db import Database
 from bot.db.repositories.tips import QueueFilter
@@ -25,6 +25,7 @@ from bot.services.tips import (
     open_questions,
 )
 from tests.clock import Clock
+from tests.engines import fetch, run
 
 MODERATOR = StaffMember(777, StaffRole.MODERATOR, None)
 
@@ -70,8 +71,7 @@ async def test_submit_returns_a_receipt_that_finds_the_tip(tips: TipService) -> 
 async def test_receipt_is_stored_only_as_a_hash(tips: TipService, db: Database) -> None:
     submitted = await tips.submit(channel())
     code = submitted.receipt_code
-    async with db.transaction() as conn, conn.execute("SELECT * FROM tips") as cursor:
-        rows = [tuple(row) async for row in cursor]
+    rows = await fetch(db, "SELECT * FROM tips")
     flat = " ".join(map(str, rows))
     assert code not in flat and code.replace("-", "") not in flat
 
@@ -117,13 +117,7 @@ async def test_status_flow_and_audit(tips: TipService, db: Database) -> None:
     assert view.tip.closed_at is not None and view.tip.first_action_at is not None
     with pytest.raises(TransitionError):
         await tips.change_status(tip.id, TipStatus.POLICE, MODERATOR)
-    async with (
-        db.transaction() as conn,
-        conn.execute(
-            "SELECT actor_id, action, target, details FROM audit_log ORDER BY id"
-        ) as cursor,
-    ):
-        entries = [tuple(row) async for row in cursor]
+    entries = await fetch(db, "SELECT actor_id, action, target, details FROM audit_log ORDER BY id")
     assert entries == [
         (MODERATOR.user_id, "tip.status", f"tip:{tip.id}", status)
         for status in ("in_review", "confirmed", "police", "closed")
@@ -134,9 +128,8 @@ async def test_audit_log_is_append_only(tips: TipService, db: Database) -> None:
     tip = (await tips.submit(channel())).tip
     await tips.change_status(tip.id, TipStatus.IN_REVIEW, MODERATOR)
     for statement in ("UPDATE audit_log SET actor_id = 1", "DELETE FROM audit_log"):
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            async with db.transaction() as conn:
-                await conn.execute(statement)
+        with pytest.raises(DBAPIError, match="append-only"):
+            await run(db, statement)
 
 
 async def test_duplicate_points_to_the_first_tip(tips: TipService) -> None:

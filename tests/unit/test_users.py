@@ -1,13 +1,15 @@
-"""UserService and the users repository on a real temporary SQLite database."""
+"""UserService and the users repository on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from bot.db import Database
 from bot.domain import Language, Role
 from bot.services.users import InvalidChoiceError, UnknownUserError, UserService
 from tests.conftest import TODAY
+from tests.engines import columns
 
 
 async def test_onboarding_stores_only_the_profile(users: UserService, db: Database) -> None:
@@ -21,10 +23,8 @@ async def test_onboarding_stores_only_the_profile(users: UserService, db: Databa
     assert profile.region == "astana"
     assert profile.subscribed and profile.onboarded
     assert profile.created_on == TODAY
-    async with db.transaction() as conn, conn.execute("PRAGMA table_info(users)") as cursor:
-        columns = {row[1] async for row in cursor}
     # DESIGN.md: no names, usernames, phone numbers or last-seen times.
-    assert columns == {
+    assert await columns(db, "users") == {
         "chat_id",
         "language",
         "role",
@@ -69,7 +69,7 @@ async def test_failed_transaction_is_rolled_back(db: Database, users: UserServic
 
     async def change_then_fail() -> None:
         async with db.transaction() as conn:
-            await conn.execute("UPDATE users SET language = 'kk' WHERE chat_id = 1")
+            await conn.execute(text("UPDATE users SET language = 'kk' WHERE chat_id = 1"))
             raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import aiosqlite
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.repositories.tips import stamp
+from bot.db.schema import audit_log
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +23,7 @@ class AuditEntry:
 
 
 async def record(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     actor_id: int,
     action: str,
     target: str,
@@ -29,28 +31,24 @@ async def record(
     details: str = "",
 ) -> None:
     await conn.execute(
-        "INSERT INTO audit_log (actor_id, action, target, details, created_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (actor_id, action, target, details, stamp(now)),
+        insert(audit_log).values(
+            actor_id=actor_id, action=action, target=target, details=details, created_at=stamp(now)
+        )
     )
 
 
 async def recent(
-    conn: aiosqlite.Connection, limit: int, actor_id: int | None = None
+    conn: AsyncConnection, limit: int, actor_id: int | None = None
 ) -> list[AuditEntry]:
-    async with conn.execute(
-        "SELECT id, actor_id, action, target, details, created_at FROM audit_log"
-        " WHERE (? IS NULL OR actor_id = ?) ORDER BY id DESC LIMIT ?",
-        (actor_id, actor_id, limit),
-    ) as cursor:
-        return [
-            AuditEntry(
-                r["id"],
-                r["actor_id"],
-                r["action"],
-                r["target"],
-                r["details"],
-                dt.datetime.fromisoformat(r["created_at"]),
-            )
-            async for r in cursor
-        ]
+    query = select(
+        audit_log.c.id,
+        audit_log.c.actor_id,
+        audit_log.c.action,
+        audit_log.c.target,
+        audit_log.c.details,
+        audit_log.c.created_at,
+    )
+    if actor_id is not None:
+        query = query.where(audit_log.c.actor_id == actor_id)
+    result = await conn.execute(query.order_by(audit_log.c.id.desc()).limit(limit))
+    return [AuditEntry(*row) for row in result]

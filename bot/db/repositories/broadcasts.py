@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
-import aiosqlite
+from sqlalchemy import bindparam, delete, func, select, true, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
+from bot.db import dialect
 from bot.db.repositories.tips import stamp
+from bot.db.schema import broadcast_deliveries, broadcasts, campaign_settings, users
 from bot.domain import (
     Audience,
     Broadcast,
@@ -18,40 +23,35 @@ from bot.domain import (
     Role,
 )
 
-COLUMNS = (
-    "id, idempotency_key, created_by, text_kk, text_ru, photo_file_id, button_kind,"
-    " button_target, roles, region, urgent, status, total, sent, failed, blocked, created_at,"
-    " finished_at, progress_chat_id, progress_message_id"
-)
-SELECT_BROADCAST = f"SELECT {COLUMNS} FROM broadcasts"  # noqa: S608 - constant columns
+SELECT_BROADCAST = select(broadcasts)
 
 
-def _broadcast(row: aiosqlite.Row) -> Broadcast:
+def _broadcast(row: Any) -> Broadcast:
     return Broadcast(
-        id=row["id"],
-        idempotency_key=row["idempotency_key"],
-        created_by=row["created_by"],
+        id=row.id,
+        idempotency_key=row.idempotency_key,
+        created_by=row.created_by,
         content=BroadcastContent(
-            text_kk=row["text_kk"],
-            text_ru=row["text_ru"],
-            photo_file_id=row["photo_file_id"],
-            button_kind=ButtonKind(row["button_kind"]) if row["button_kind"] else None,
-            button_target=row["button_target"],
+            text_kk=row.text_kk,
+            text_ru=row.text_ru,
+            photo_file_id=row.photo_file_id,
+            button_kind=ButtonKind(row.button_kind) if row.button_kind else None,
+            button_target=row.button_target,
         ),
         audience=Audience(
-            roles=frozenset(Role(r) for r in row["roles"].split(",") if r),
-            region=row["region"],
+            roles=frozenset(Role(r) for r in row.roles.split(",") if r),
+            region=row.region,
         ),
-        urgent=bool(row["urgent"]),
-        status=BroadcastStatus(row["status"]),
-        total=row["total"],
-        sent=row["sent"],
-        failed=row["failed"],
-        blocked=row["blocked"],
-        created_at=dt.datetime.fromisoformat(row["created_at"]),
-        finished_at=dt.datetime.fromisoformat(row["finished_at"]) if row["finished_at"] else None,
-        progress_chat_id=row["progress_chat_id"],
-        progress_message_id=row["progress_message_id"],
+        urgent=row.urgent,
+        status=BroadcastStatus(row.status),
+        total=row.total,
+        sent=row.sent,
+        failed=row.failed,
+        blocked=row.blocked,
+        created_at=row.created_at,
+        finished_at=row.finished_at,
+        progress_chat_id=row.progress_chat_id,
+        progress_message_id=row.progress_message_id,
     )
 
 
@@ -60,7 +60,7 @@ def _csv(values: Sequence[str]) -> str:
 
 
 async def insert(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     content: BroadcastContent,
     audience: Audience,
     *,
@@ -71,205 +71,246 @@ async def insert(
     status: BroadcastStatus = BroadcastStatus.RUNNING,
 ) -> int | None:
     """Create a broadcast; None if one with this idempotency key exists already."""
-    cursor = await conn.execute(
-        "INSERT OR IGNORE INTO broadcasts (idempotency_key, created_by, text_kk, text_ru,"
-        " photo_file_id, button_kind, button_target, roles, region, urgent, status, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            idempotency_key,
-            created_by,
-            content.text_kk,
-            content.text_ru,
-            content.photo_file_id,
-            content.button_kind.value if content.button_kind else None,
-            content.button_target,
-            _csv([r.value for r in audience.roles]),
-            audience.region,
-            int(urgent),
-            status.value,
-            stamp(now),
-        ),
+    statement = (
+        dialect.insert(conn, broadcasts)
+        .values(
+            idempotency_key=idempotency_key,
+            created_by=created_by,
+            text_kk=content.text_kk,
+            text_ru=content.text_ru,
+            photo_file_id=content.photo_file_id,
+            button_kind=content.button_kind.value if content.button_kind else None,
+            button_target=content.button_target,
+            roles=_csv([r.value for r in audience.roles]),
+            region=audience.region,
+            urgent=urgent,
+            status=status.value,
+            created_at=stamp(now),
+        )
+        .on_conflict_do_nothing()
+        .returning(broadcasts.c.id)
     )
-    return cursor.lastrowid if cursor.rowcount == 1 else None
+    broadcast_id: int | None = await conn.scalar(statement)
+    return broadcast_id
 
 
-AUDIENCE_FILTER = (
-    " FROM users WHERE subscribed = 1 AND onboarded = 1"
-    " AND instr(',' || :languages || ',', ',' || language || ',') > 0"
-    " AND instr(',' || :roles || ',', ',' || role || ',') > 0"
-    " AND (:region IS NULL OR region = :region)"
-)
-
-
-def _audience_params(languages: Sequence[Language], audience: Audience) -> dict[str, object]:
-    return {
-        "languages": _csv([language.value for language in languages]),
-        "roles": _csv([role.value for role in audience.roles]),
-        "region": audience.region,
-    }
+def _audience(languages: Sequence[Language], audience: Audience) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
+        users.c.subscribed.is_(true()),
+        users.c.onboarded.is_(true()),
+        users.c.language.in_([language.value for language in languages]),
+        users.c.role.in_([role.value for role in audience.roles]),
+    ]
+    if audience.region is not None:
+        conditions.append(users.c.region == audience.region)
+    return conditions
 
 
 async def count_audience(
-    conn: aiosqlite.Connection, languages: Sequence[Language], audience: Audience
+    conn: AsyncConnection, languages: Sequence[Language], audience: Audience
 ) -> dict[Language, int]:
-    async with conn.execute(
-        "SELECT language, COUNT(*)" + AUDIENCE_FILTER + " GROUP BY language",
-        _audience_params(languages, audience),
-    ) as cursor:
-        counts = {Language(row[0]): row[1] async for row in cursor}
+    result = await conn.execute(
+        select(users.c.language, func.count())
+        .where(*_audience(languages, audience))
+        .group_by(users.c.language)
+    )
+    counts = {Language(row[0]): row[1] for row in result}
     return {language: counts.get(language, 0) for language in languages}
 
 
 async def enqueue(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     broadcast_id: int,
     languages: Sequence[Language],
     audience: Audience,
 ) -> int:
     """One row per recipient, in one statement; returns how many."""
-    cursor = await conn.execute(
-        "INSERT INTO broadcast_deliveries (broadcast_id, chat_id, language)"
-        " SELECT :broadcast, chat_id, language" + AUDIENCE_FILTER,
-        {"broadcast": broadcast_id, **_audience_params(languages, audience)},
+    recipients = select(
+        bindparam("broadcast", broadcast_id, type_=broadcasts.c.id.type),
+        users.c.chat_id,
+        users.c.language,
+    ).where(*_audience(languages, audience))
+    result = await conn.execute(
+        broadcast_deliveries.insert().from_select(
+            ["broadcast_id", "chat_id", "language"], recipients
+        )
     )
-    total = cursor.rowcount
-    await conn.execute("UPDATE broadcasts SET total = ? WHERE id = ?", (total, broadcast_id))
+    total = int(result.rowcount)
+    await conn.execute(
+        update(broadcasts).where(broadcasts.c.id == broadcast_id).values(total=total)
+    )
     return total
 
 
-async def get(conn: aiosqlite.Connection, broadcast_id: int) -> Broadcast | None:
-    async with conn.execute(SELECT_BROADCAST + " WHERE id = ?", (broadcast_id,)) as cursor:
-        row = await cursor.fetchone()
+async def get(conn: AsyncConnection, broadcast_id: int) -> Broadcast | None:
+    row = (await conn.execute(SELECT_BROADCAST.where(broadcasts.c.id == broadcast_id))).first()
     return None if row is None else _broadcast(row)
 
 
-async def with_status(conn: aiosqlite.Connection, status: BroadcastStatus) -> list[Broadcast]:
-    async with conn.execute(
-        SELECT_BROADCAST + " WHERE status = ? ORDER BY id", (status.value,)
-    ) as cursor:
-        return [_broadcast(row) async for row in cursor]
+async def with_status(conn: AsyncConnection, status: BroadcastStatus) -> list[Broadcast]:
+    result = await conn.execute(
+        SELECT_BROADCAST.where(broadcasts.c.status == status.value).order_by(broadcasts.c.id)
+    )
+    return [_broadcast(row) for row in result]
 
 
-async def recent(
-    conn: aiosqlite.Connection, limit: int, region: str | None = None
-) -> list[Broadcast]:
-    async with conn.execute(
-        SELECT_BROADCAST + " WHERE status != 'skipped' AND (? IS NULL OR region = ?)"
-        " ORDER BY id DESC LIMIT ?",
-        (region, region, limit),
-    ) as cursor:
-        return [_broadcast(row) async for row in cursor]
+async def recent(conn: AsyncConnection, limit: int, region: str | None = None) -> list[Broadcast]:
+    query = SELECT_BROADCAST.where(broadcasts.c.status != "skipped")
+    if region is not None:
+        query = query.where(broadcasts.c.region == region)
+    result = await conn.execute(query.order_by(broadcasts.c.id.desc()).limit(limit))
+    return [_broadcast(row) for row in result]
 
 
-async def exists(conn: aiosqlite.Connection, idempotency_key: str) -> bool:
-    async with conn.execute(
-        "SELECT 1 FROM broadcasts WHERE idempotency_key = ?", (idempotency_key,)
-    ) as cursor:
-        return await cursor.fetchone() is not None
+async def exists(conn: AsyncConnection, idempotency_key: str) -> bool:
+    found = await conn.scalar(
+        select(broadcasts.c.id).where(broadcasts.c.idempotency_key == idempotency_key)
+    )
+    return found is not None
 
 
-async def claim(
-    conn: aiosqlite.Connection, broadcast_id: int, limit: int
-) -> list[tuple[int, Language]]:
-    """Mark up to `limit` pending recipients as claimed and return them."""
-    async with conn.execute(
-        "UPDATE broadcast_deliveries SET state = 'claimed', attempts = attempts + 1"
-        " WHERE broadcast_id = :id AND chat_id IN (SELECT chat_id FROM broadcast_deliveries"
-        "  WHERE broadcast_id = :id AND state = 'pending' ORDER BY chat_id LIMIT :limit)"
-        " RETURNING chat_id, language",
-        {"id": broadcast_id, "limit": limit},
-    ) as cursor:
-        return [(row[0], Language(row[1])) async for row in cursor]
+_deliveries = broadcast_deliveries.c
+
+
+async def claim(conn: AsyncConnection, broadcast_id: int, limit: int) -> list[tuple[int, Language]]:
+    """Mark up to `limit` pending recipients as claimed and return them. On PostgreSQL the rows
+    are locked with SKIP LOCKED, so two workers never claim the same recipient; SQLite has one
+    writer at a time."""
+    next_up = (
+        select(_deliveries.chat_id)
+        .where(_deliveries.broadcast_id == broadcast_id, _deliveries.state == "pending")
+        .order_by(_deliveries.chat_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await conn.execute(
+        update(broadcast_deliveries)
+        .where(_deliveries.broadcast_id == broadcast_id, _deliveries.chat_id.in_(next_up))
+        .values(state="claimed", attempts=_deliveries.attempts + 1)
+        .returning(_deliveries.chat_id, _deliveries.language)
+    )
+    return sorted((row[0], Language(row[1])) for row in result)
+
+
+_SET_OUTCOME = (
+    update(broadcast_deliveries)
+    .where(
+        _deliveries.broadcast_id == bindparam("b_id"), _deliveries.chat_id == bindparam("b_chat")
+    )
+    .values(state=bindparam("b_state"), error=bindparam("b_error"))
+)
 
 
 async def record(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     broadcast_id: int,
     results: Sequence[tuple[int, str, str | None]],
 ) -> None:
     """Store each recipient's outcome ('sent', 'failed', 'blocked') and update the counts;
     a blocked chat is unsubscribed, so it is not addressed again."""
-    await conn.executemany(
-        "UPDATE broadcast_deliveries SET state = ?, error = ? WHERE broadcast_id = ?"
-        " AND chat_id = ?",
-        [(state, error, broadcast_id, chat_id) for chat_id, state, error in results],
+    if not results:
+        return
+    await conn.execute(
+        _SET_OUTCOME,
+        [
+            {"b_id": broadcast_id, "b_chat": chat_id, "b_state": state, "b_error": error}
+            for chat_id, state, error in results
+        ],
     )
     counts = {
         state: sum(1 for _, s, _ in results if s == state)
         for state in ("sent", "failed", "blocked")
     }
     await conn.execute(
-        "UPDATE broadcasts SET sent = sent + ?, failed = failed + ?, blocked = blocked + ?"
-        " WHERE id = ?",
-        (counts["sent"], counts["failed"], counts["blocked"], broadcast_id),
+        update(broadcasts)
+        .where(broadcasts.c.id == broadcast_id)
+        .values(
+            sent=broadcasts.c.sent + counts["sent"],
+            failed=broadcasts.c.failed + counts["failed"],
+            blocked=broadcasts.c.blocked + counts["blocked"],
+        )
     )
-    await conn.executemany(
-        "UPDATE users SET subscribed = 0 WHERE chat_id = ?",
-        [(chat_id,) for chat_id, state, _ in results if state == "blocked"],
-    )
+    blocked = [chat_id for chat_id, state, _ in results if state == "blocked"]
+    if blocked:
+        await conn.execute(
+            update(users).where(users.c.chat_id.in_(blocked)).values(subscribed=False)
+        )
 
 
-async def release(conn: aiosqlite.Connection, broadcast_id: int, chat_ids: Sequence[int]) -> None:
+async def release(conn: AsyncConnection, broadcast_id: int, chat_ids: Sequence[int]) -> None:
     """Recipients claimed but not sent (a pause, a stop): back to the queue."""
-    await conn.executemany(
-        "UPDATE broadcast_deliveries SET state = 'pending' WHERE broadcast_id = ?"
-        " AND chat_id = ? AND state = 'claimed'",
-        [(broadcast_id, chat_id) for chat_id in chat_ids],
+    if not chat_ids:
+        return
+    await conn.execute(
+        update(broadcast_deliveries)
+        .where(
+            _deliveries.broadcast_id == broadcast_id,
+            _deliveries.chat_id.in_(chat_ids),
+            _deliveries.state == "claimed",
+        )
+        .values(state="pending")
     )
 
 
-async def release_claimed(conn: aiosqlite.Connection) -> int:
+async def release_claimed(conn: AsyncConnection) -> int:
     """After a crash: recipients claimed but never marked go back to the queue."""
-    cursor = await conn.execute(
-        "UPDATE broadcast_deliveries SET state = 'pending' WHERE state = 'claimed'"
+    result = await conn.execute(
+        update(broadcast_deliveries).where(_deliveries.state == "claimed").values(state="pending")
     )
-    return cursor.rowcount
+    return int(result.rowcount)
 
 
-async def has_pending(conn: aiosqlite.Connection, broadcast_id: int) -> bool:
-    async with conn.execute(
-        "SELECT 1 FROM broadcast_deliveries WHERE broadcast_id = ? AND state IN"
-        " ('pending', 'claimed') LIMIT 1",
-        (broadcast_id,),
-    ) as cursor:
-        return await cursor.fetchone() is not None
+async def has_pending(conn: AsyncConnection, broadcast_id: int) -> bool:
+    found = await conn.scalar(
+        select(_deliveries.chat_id)
+        .where(
+            _deliveries.broadcast_id == broadcast_id,
+            _deliveries.state.in_(("pending", "claimed")),
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def set_status(
-    conn: aiosqlite.Connection, broadcast_id: int, status: BroadcastStatus, now: dt.datetime
+    conn: AsyncConnection, broadcast_id: int, status: BroadcastStatus, now: dt.datetime
 ) -> None:
-    finished = stamp(now) if status in {BroadcastStatus.DONE, BroadcastStatus.CANCELLED} else None
-    await conn.execute(
-        "UPDATE broadcasts SET status = ?, finished_at = COALESCE(?, finished_at) WHERE id = ?",
-        (status.value, finished, broadcast_id),
-    )
-    if finished is not None:
+    finished = status in {BroadcastStatus.DONE, BroadcastStatus.CANCELLED}
+    values: dict[str, object] = {"status": status.value}
+    if finished:
+        values["finished_at"] = stamp(now)
+    await conn.execute(update(broadcasts).where(broadcasts.c.id == broadcast_id).values(values))
+    if finished:
         # The counts stay; who got what is not kept once the broadcast is over.
         await conn.execute(
-            "DELETE FROM broadcast_deliveries WHERE broadcast_id = ?", (broadcast_id,)
+            delete(broadcast_deliveries).where(_deliveries.broadcast_id == broadcast_id)
         )
 
 
 async def set_progress_message(
-    conn: aiosqlite.Connection, broadcast_id: int, chat_id: int, message_id: int
+    conn: AsyncConnection, broadcast_id: int, chat_id: int, message_id: int
 ) -> None:
     await conn.execute(
-        "UPDATE broadcasts SET progress_chat_id = ?, progress_message_id = ? WHERE id = ?",
-        (chat_id, message_id, broadcast_id),
+        update(broadcasts)
+        .where(broadcasts.c.id == broadcast_id)
+        .values(progress_chat_id=chat_id, progress_message_id=message_id)
     )
 
 
-async def campaign_enabled(conn: aiosqlite.Connection, campaign_id: str) -> bool:
-    async with conn.execute(
-        "SELECT enabled FROM campaign_settings WHERE campaign_id = ?", (campaign_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
-    return True if row is None else bool(row[0])
+async def campaign_enabled(conn: AsyncConnection, campaign_id: str) -> bool:
+    enabled = await conn.scalar(
+        select(campaign_settings.c.enabled).where(campaign_settings.c.campaign_id == campaign_id)
+    )
+    return True if enabled is None else bool(enabled)
 
 
-async def set_campaign_enabled(conn: aiosqlite.Connection, campaign_id: str, enabled: bool) -> None:
+async def set_campaign_enabled(conn: AsyncConnection, campaign_id: str, enabled: bool) -> None:
+    statement = dialect.insert(conn, campaign_settings).values(
+        campaign_id=campaign_id, enabled=enabled
+    )
     await conn.execute(
-        "INSERT INTO campaign_settings (campaign_id, enabled) VALUES (?, ?)"
-        " ON CONFLICT (campaign_id) DO UPDATE SET enabled = excluded.enabled",
-        (campaign_id, int(enabled)),
+        statement.on_conflict_do_update(
+            index_elements=[campaign_settings.c.campaign_id],
+            set_={"enabled": statement.excluded.enabled},
+        )
     )

@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import aiosqlite
+from sqlalchemy import exists, false, func, insert, select, true, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.db import dialect
+from bot.db.schema import quiz_answers, quiz_attempts, quiz_polls, topic_opens, topic_votes
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,158 +30,206 @@ class PollRow:
     question_index: int
 
 
-def _attempt(row: aiosqlite.Row) -> AttemptRow:
-    return AttemptRow(
-        id=row["id"],
-        chat_id=row["chat_id"],
-        quiz_id=row["quiz_id"],
-        is_first=bool(row["is_first"]),
-        question_count=row["question_count"],
-        score=row["score"],
-        completed=bool(row["completed"]),
+_attempts = quiz_attempts.c
+
+
+async def has_attempted(conn: AsyncConnection, chat_id: int, quiz_id: str) -> bool:
+    found = await conn.scalar(
+        select(_attempts.id)
+        .where(_attempts.chat_id == chat_id, _attempts.quiz_id == quiz_id)
+        .limit(1)
     )
+    return found is not None
 
 
-async def has_attempted(conn: aiosqlite.Connection, chat_id: int, quiz_id: str) -> bool:
-    async with conn.execute(
-        "SELECT 1 FROM quiz_attempts WHERE chat_id = ? AND quiz_id = ? LIMIT 1", (chat_id, quiz_id)
-    ) as cursor:
-        return await cursor.fetchone() is not None
-
-
-async def unanswered_attempt(conn: aiosqlite.Connection, chat_id: int, quiz_id: str) -> int | None:
+async def unanswered_attempt(conn: AsyncConnection, chat_id: int, quiz_id: str) -> int | None:
     """The chat's latest attempt at this quiz that has no answer yet, if any."""
-    async with conn.execute(
-        "SELECT id FROM quiz_attempts a WHERE chat_id = ? AND quiz_id = ? AND completed = 0"
-        " AND NOT EXISTS (SELECT 1 FROM quiz_answers WHERE attempt_id = a.id)"
-        " ORDER BY id DESC LIMIT 1",
-        (chat_id, quiz_id),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else int(row[0])
+    answered = exists().where(quiz_answers.c.attempt_id == _attempts.id)
+    attempt_id: int | None = await conn.scalar(
+        select(_attempts.id)
+        .where(
+            _attempts.chat_id == chat_id,
+            _attempts.quiz_id == quiz_id,
+            _attempts.completed.is_(false()),
+            ~answered,
+        )
+        .order_by(_attempts.id.desc())
+        .limit(1)
+    )
+    return attempt_id
 
 
 async def restart_attempt(
-    conn: aiosqlite.Connection, attempt_id: int, question_count: int, started_on: dt.date
+    conn: AsyncConnection, attempt_id: int, question_count: int, started_on: dt.date
 ) -> None:
     """Start an unanswered attempt again: today, with the quiz as it is now."""
     await conn.execute(
-        "UPDATE quiz_attempts SET question_count = ?, started_on = ? WHERE id = ?",
-        (question_count, started_on.isoformat(), attempt_id),
+        update(quiz_attempts)
+        .where(_attempts.id == attempt_id)
+        .values(question_count=question_count, started_on=started_on)
     )
 
 
 async def insert_attempt(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     chat_id: int,
     quiz_id: str,
     is_first: bool,
     question_count: int,
     started_on: dt.date,
 ) -> int:
-    cursor = await conn.execute(
-        "INSERT INTO quiz_attempts (chat_id, quiz_id, is_first, question_count, started_on)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (chat_id, quiz_id, int(is_first), question_count, started_on.isoformat()),
+    attempt_id: int = await conn.scalar(
+        insert(quiz_attempts)
+        .values(
+            chat_id=chat_id,
+            quiz_id=quiz_id,
+            is_first=is_first,
+            question_count=question_count,
+            started_on=started_on,
+        )
+        .returning(_attempts.id)
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    return attempt_id
 
 
-async def get_attempt(conn: aiosqlite.Connection, attempt_id: int) -> AttemptRow | None:
-    async with conn.execute(
-        "SELECT id, chat_id, quiz_id, is_first, question_count, score, completed"
-        " FROM quiz_attempts WHERE id = ?",
-        (attempt_id,),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else _attempt(row)
+async def get_attempt(conn: AsyncConnection, attempt_id: int) -> AttemptRow | None:
+    row = (
+        await conn.execute(
+            select(
+                _attempts.id,
+                _attempts.chat_id,
+                _attempts.quiz_id,
+                _attempts.is_first,
+                _attempts.question_count,
+                _attempts.score,
+                _attempts.completed,
+            ).where(_attempts.id == attempt_id)
+        )
+    ).first()
+    return None if row is None else AttemptRow(*row)
 
 
 async def insert_poll(
-    conn: aiosqlite.Connection, poll_id: str, attempt_id: int, question_index: int
+    conn: AsyncConnection, poll_id: str, attempt_id: int, question_index: int
 ) -> None:
+    statement = dialect.insert(conn, quiz_polls).values(
+        poll_id=poll_id, attempt_id=attempt_id, question_index=question_index
+    )
     await conn.execute(
-        "INSERT OR REPLACE INTO quiz_polls (poll_id, attempt_id, question_index) VALUES (?, ?, ?)",
-        (poll_id, attempt_id, question_index),
+        statement.on_conflict_do_update(
+            index_elements=[quiz_polls.c.poll_id],
+            set_={
+                "attempt_id": statement.excluded.attempt_id,
+                "question_index": statement.excluded.question_index,
+            },
+        )
     )
 
 
-async def get_poll(conn: aiosqlite.Connection, poll_id: str) -> PollRow | None:
-    async with conn.execute(
-        "SELECT poll_id, attempt_id, question_index FROM quiz_polls WHERE poll_id = ?", (poll_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else PollRow(row[0], row[1], row[2])
+async def get_poll(conn: AsyncConnection, poll_id: str) -> PollRow | None:
+    row = (
+        await conn.execute(
+            select(
+                quiz_polls.c.poll_id, quiz_polls.c.attempt_id, quiz_polls.c.question_index
+            ).where(quiz_polls.c.poll_id == poll_id)
+        )
+    ).first()
+    return None if row is None else PollRow(*row)
 
 
 async def insert_answer(
-    conn: aiosqlite.Connection, attempt_id: int, question_index: int, chosen: int, correct: bool
+    conn: AsyncConnection, attempt_id: int, question_index: int, chosen: int, correct: bool
 ) -> bool:
     """Record an answer; False if this question of this attempt was already answered."""
-    cursor = await conn.execute(
-        "INSERT OR IGNORE INTO quiz_answers (attempt_id, question_index, chosen, correct)"
-        " VALUES (?, ?, ?, ?)",
-        (attempt_id, question_index, chosen, int(correct)),
+    result = await conn.execute(
+        dialect.insert(conn, quiz_answers)
+        .values(
+            attempt_id=attempt_id, question_index=question_index, chosen=chosen, correct=correct
+        )
+        .on_conflict_do_nothing()
     )
-    return cursor.rowcount == 1
+    return result.rowcount == 1
 
 
-async def answered_questions(conn: aiosqlite.Connection, attempt_id: int) -> dict[int, bool]:
+async def answered_questions(conn: AsyncConnection, attempt_id: int) -> dict[int, bool]:
     """question index → answered correctly."""
-    async with conn.execute(
-        "SELECT question_index, correct FROM quiz_answers WHERE attempt_id = ?", (attempt_id,)
-    ) as cursor:
-        return {row[0]: bool(row[1]) async for row in cursor}
+    result = await conn.execute(
+        select(quiz_answers.c.question_index, quiz_answers.c.correct).where(
+            quiz_answers.c.attempt_id == attempt_id
+        )
+    )
+    return {row[0]: row[1] for row in result}
 
 
 async def complete_attempt(
-    conn: aiosqlite.Connection, attempt_id: int, score: int, completed_on: dt.date
+    conn: AsyncConnection, attempt_id: int, score: int, completed_on: dt.date
 ) -> None:
     await conn.execute(
-        "UPDATE quiz_attempts SET score = ?, completed = 1, completed_on = ? WHERE id = ?",
-        (score, completed_on.isoformat(), attempt_id),
+        update(quiz_attempts)
+        .where(_attempts.id == attempt_id)
+        .values(score=score, completed=True, completed_on=completed_on)
     )
 
 
-async def set_score(conn: aiosqlite.Connection, attempt_id: int, score: int) -> None:
-    await conn.execute("UPDATE quiz_attempts SET score = ? WHERE id = ?", (score, attempt_id))
+async def set_score(conn: AsyncConnection, attempt_id: int, score: int) -> None:
+    await conn.execute(update(quiz_attempts).where(_attempts.id == attempt_id).values(score=score))
 
 
-async def completed_scores(
-    conn: aiosqlite.Connection, chat_id: int
-) -> dict[str, tuple[int, int, int]]:
+async def completed_scores(conn: AsyncConnection, chat_id: int) -> dict[str, tuple[int, int, int]]:
     """quiz id → (best score, latest score, completed attempts) for one chat."""
-    async with conn.execute(
-        "SELECT quiz_id, MAX(score), COUNT(*),"
-        " (SELECT a2.score FROM quiz_attempts a2 WHERE a2.chat_id = a.chat_id"
-        "  AND a2.quiz_id = a.quiz_id AND a2.completed = 1 ORDER BY a2.id DESC LIMIT 1)"
-        " FROM quiz_attempts a WHERE chat_id = ? AND completed = 1 GROUP BY quiz_id",
-        (chat_id,),
-    ) as cursor:
-        return {row[0]: (row[1], row[3], row[2]) async for row in cursor}
+    latest = quiz_attempts.alias("latest")
+    latest_score = (
+        select(latest.c.score)
+        .where(
+            latest.c.chat_id == _attempts.chat_id,
+            latest.c.quiz_id == _attempts.quiz_id,
+            latest.c.completed.is_(true()),
+        )
+        .order_by(latest.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    result = await conn.execute(
+        select(_attempts.quiz_id, func.max(_attempts.score), func.count(), latest_score)
+        .where(_attempts.chat_id == chat_id, _attempts.completed.is_(true()))
+        .group_by(_attempts.quiz_id, _attempts.chat_id)
+    )
+    return {row[0]: (row[1], row[3], row[2]) for row in result}
 
 
 async def count_open(
-    conn: aiosqlite.Connection, topic_id: str, day: dt.date, role: str, region: str
+    conn: AsyncConnection, topic_id: str, day: dt.date, role: str, region: str
 ) -> None:
+    statement = dialect.insert(conn, topic_opens).values(
+        topic_id=topic_id, opened_on=day, role=role, region=region, opens=1
+    )
     await conn.execute(
-        "INSERT INTO topic_opens (topic_id, opened_on, role, region, opens) VALUES (?, ?, ?, ?, 1)"
-        " ON CONFLICT (topic_id, opened_on, role, region) DO UPDATE SET opens = opens + 1",
-        (topic_id, day.isoformat(), role, region),
+        statement.on_conflict_do_update(
+            index_elements=[
+                topic_opens.c.topic_id,
+                topic_opens.c.opened_on,
+                topic_opens.c.role,
+                topic_opens.c.region,
+            ],
+            set_={"opens": topic_opens.c.opens + 1},
+        )
     )
 
 
-async def set_vote(conn: aiosqlite.Connection, chat_id: int, topic_id: str, useful: bool) -> None:
+async def set_vote(conn: AsyncConnection, chat_id: int, topic_id: str, useful: bool) -> None:
+    statement = dialect.insert(conn, topic_votes).values(
+        chat_id=chat_id, topic_id=topic_id, useful=useful
+    )
     await conn.execute(
-        "INSERT INTO topic_votes (chat_id, topic_id, useful) VALUES (?, ?, ?)"
-        " ON CONFLICT (chat_id, topic_id) DO UPDATE SET useful = excluded.useful",
-        (chat_id, topic_id, int(useful)),
+        statement.on_conflict_do_update(
+            index_elements=[topic_votes.c.chat_id, topic_votes.c.topic_id],
+            set_={"useful": statement.excluded.useful},
+        )
     )
 
 
-async def sent_questions(conn: aiosqlite.Connection, attempt_id: int) -> set[int]:
-    async with conn.execute(
-        "SELECT question_index FROM quiz_polls WHERE attempt_id = ?", (attempt_id,)
-    ) as cursor:
-        return {row[0] async for row in cursor}
+async def sent_questions(conn: AsyncConnection, attempt_id: int) -> set[int]:
+    result = await conn.scalars(
+        select(quiz_polls.c.question_index).where(quiz_polls.c.attempt_id == attempt_id)
+    )
+    return set(result)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-import aiosqlite
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import false, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.db import dialect
+from bot.db.schema import staff, staff_invites
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,53 +20,62 @@ class StaffRow:
     region: str | None
 
 
-async def get(conn: aiosqlite.Connection, user_id: int) -> StaffRow | None:
-    async with conn.execute(
-        "SELECT user_id, role, region FROM staff WHERE user_id = ?", (user_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else StaffRow(row[0], row[1], row[2])
+_SELECT_STAFF = select(staff.c.user_id, staff.c.role, staff.c.region)
+
+
+async def get(conn: AsyncConnection, user_id: int) -> StaffRow | None:
+    row = (await conn.execute(_SELECT_STAFF.where(staff.c.user_id == user_id))).first()
+    return None if row is None else StaffRow(*row)
 
 
 async def upsert(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     user_id: int,
     role: str,
     region: str | None,
     added_by: int,
-    added_on: str,
+    added_on: dt.date,
 ) -> None:
+    statement = dialect.insert(conn, staff).values(
+        user_id=user_id, role=role, region=region, added_by=added_by, added_on=added_on
+    )
+    changed = ("role", "region", "added_by", "added_on")
     await conn.execute(
-        "INSERT INTO staff (user_id, role, region, added_by, added_on) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT (user_id) DO UPDATE SET role = excluded.role, region = excluded.region,"
-        " added_by = excluded.added_by, added_on = excluded.added_on",
-        (user_id, role, region, added_by, added_on),
+        statement.on_conflict_do_update(
+            index_elements=[staff.c.user_id],
+            set_={name: statement.excluded[name] for name in changed},
+        )
     )
 
 
-async def delete(conn: aiosqlite.Connection, user_id: int) -> bool:
-    cursor = await conn.execute("DELETE FROM staff WHERE user_id = ?", (user_id,))
-    return cursor.rowcount == 1
+async def delete(conn: AsyncConnection, user_id: int) -> bool:
+    result = await conn.execute(sql_delete(staff).where(staff.c.user_id == user_id))
+    return result.rowcount == 1
 
 
-async def all_staff(conn: aiosqlite.Connection) -> list[StaffRow]:
-    async with conn.execute("SELECT user_id, role, region FROM staff ORDER BY role, user_id") as c:
-        return [StaffRow(row[0], row[1], row[2]) async for row in c]
+async def all_staff(conn: AsyncConnection) -> list[StaffRow]:
+    result = await conn.execute(_SELECT_STAFF.order_by(staff.c.role, staff.c.user_id))
+    return [StaffRow(*row) for row in result]
 
 
 async def insert_invite(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     token_hash: str,
     role: str,
     region: str | None,
     created_by: int,
-    expires_at: str,
+    expires_at: dt.datetime,
     for_user: int | None = None,
 ) -> None:
     await conn.execute(
-        "INSERT INTO staff_invites (token_hash, role, region, created_by, expires_at, for_user)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (token_hash, role, region, created_by, expires_at, for_user),
+        insert(staff_invites).values(
+            token_hash=token_hash,
+            role=role,
+            region=region,
+            created_by=created_by,
+            expires_at=expires_at,
+            for_user=for_user,
+        )
     )
 
 
@@ -70,53 +85,60 @@ class InviteRow:
     role: str
     region: str | None
     created_by: int
-    expires_at: str
+    expires_at: dt.datetime
     used_by: int | None
     for_user: int | None
     revoked: bool
 
 
-INVITE_COLUMNS = "rowid, role, region, created_by, expires_at, used_by, for_user, revoked"
+_SELECT_INVITE = select(
+    staff_invites.c.id,
+    staff_invites.c.role,
+    staff_invites.c.region,
+    staff_invites.c.created_by,
+    staff_invites.c.expires_at,
+    staff_invites.c.used_by,
+    staff_invites.c.for_user,
+    staff_invites.c.revoked,
+)
 
 
-def _invite(row: aiosqlite.Row) -> InviteRow:
-    return InviteRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]))
+async def get_invite(conn: AsyncConnection, token_hash: str) -> InviteRow | None:
+    query = _SELECT_INVITE.where(staff_invites.c.token_hash == token_hash)
+    row = (await conn.execute(query)).first()
+    return None if row is None else InviteRow(*row)
 
 
-async def get_invite(conn: aiosqlite.Connection, token_hash: str) -> InviteRow | None:
-    async with conn.execute(
-        f"SELECT {INVITE_COLUMNS} FROM staff_invites WHERE token_hash = ?",  # noqa: S608
-        (token_hash,),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else _invite(row)
-
-
-async def open_invites(conn: aiosqlite.Connection, now: str) -> list[InviteRow]:
+async def open_invites(conn: AsyncConnection, now: dt.datetime) -> list[InviteRow]:
     """Invites not used, revoked or expired."""
-    async with conn.execute(
-        f"SELECT {INVITE_COLUMNS} FROM staff_invites"  # noqa: S608 - constant columns
-        " WHERE used_by IS NULL AND revoked = 0 AND expires_at > ? ORDER BY rowid",
-        (now,),
-    ) as cursor:
-        return [_invite(row) async for row in cursor]
+    query = _SELECT_INVITE.where(
+        staff_invites.c.used_by.is_(None),
+        staff_invites.c.revoked.is_(false()),
+        staff_invites.c.expires_at > now,
+    ).order_by(staff_invites.c.id)
+    return [InviteRow(*row) for row in await conn.execute(query)]
 
 
-async def revoke_invite(conn: aiosqlite.Connection, invite_id: int) -> bool:
-    cursor = await conn.execute(
-        "UPDATE staff_invites SET revoked = 1 WHERE rowid = ? AND used_by IS NULL AND revoked = 0",
-        (invite_id,),
+async def revoke_invite(conn: AsyncConnection, invite_id: int) -> bool:
+    result = await conn.execute(
+        update(staff_invites)
+        .where(
+            staff_invites.c.id == invite_id,
+            staff_invites.c.used_by.is_(None),
+            staff_invites.c.revoked.is_(false()),
+        )
+        .values(revoked=True)
     )
-    return cursor.rowcount == 1
+    return result.rowcount == 1
 
 
 async def use_invite(
-    conn: aiosqlite.Connection, token_hash: str, user_id: int, used_at: str
+    conn: AsyncConnection, token_hash: str, user_id: int, used_at: dt.datetime
 ) -> bool:
     """Mark the invite used; False if someone used it first."""
-    cursor = await conn.execute(
-        "UPDATE staff_invites SET used_by = ?, used_at = ?"
-        " WHERE token_hash = ? AND used_by IS NULL",
-        (user_id, used_at, token_hash),
+    result = await conn.execute(
+        update(staff_invites)
+        .where(staff_invites.c.token_hash == token_hash, staff_invites.c.used_by.is_(None))
+        .values(used_by=user_id, used_at=used_at)
     )
-    return cursor.rowcount == 1
+    return result.rowcount == 1

@@ -1,22 +1,22 @@
 """Read-only aggregate queries behind /stats: raw counts, sums and means, not yet suppressed.
 
 Small-cell suppression belongs to `bot.services.stats`; nothing here should reach a moderator
-directly. Every query that can be narrowed takes `region` (None = all regions) and filters with
-`(:region IS NULL OR ... = :region)`, so one constant statement serves owners and regional
-moderators alike. Breakdowns choose their grouping column with a CASE on a bound parameter, never
-by splicing a name into the SQL. Dates are compared as ISO strings, which sort like the dates.
+directly. Every query that can be narrowed takes `region` (None = all regions). Breakdowns choose
+their grouping column from a fixed map, never by splicing a name into the SQL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import aiosqlite
+from sqlalchemy import Column, Float, Select, case, cast, false, func, literal, null, select, true
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.repositories.tips import stamp
+from bot.db.schema import broadcasts, quiz_attempts, tips, topic_opens, topic_votes, users
 
 UserDimension = Literal["language", "role", "region"]
 TipDimension = Literal["category", "status", "region"]
@@ -65,234 +65,208 @@ def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-async def _rows(
-    conn: aiosqlite.Connection, sql: str, params: Mapping[str, Any]
-) -> list[aiosqlite.Row]:
-    async with conn.execute(sql, params) as cursor:
-        return list(await cursor.fetchall())
+def _in_region(query: Select[Any], column: Column[Any], region: str | None) -> Select[Any]:
+    return query if region is None else query.where(column == region)
 
 
-async def _grouped_counts(
-    conn: aiosqlite.Connection, sql: str, params: Mapping[str, Any]
-) -> dict[str | None, int]:
-    return {row[0]: row[1] for row in await _rows(conn, sql, params)}
-
-
-async def _daily_counts(
-    conn: aiosqlite.Connection, sql: str, params: Mapping[str, Any]
-) -> dict[dt.date, int]:
-    return {dt.date.fromisoformat(row[0]): row[1] for row in await _rows(conn, sql, params)}
+async def _grouped_counts(conn: AsyncConnection, query: Select[Any]) -> dict[Any, int]:
+    return {row[0]: row[1] for row in await conn.execute(query)}
 
 
 # --- users -------------------------------------------------------------------------------
 
 
-async def user_totals(conn: aiosqlite.Connection, region: str | None) -> UserTotals:
-    rows = await _rows(
-        conn,
-        "SELECT COUNT(*), COALESCE(SUM(subscribed), 0) FROM users"
-        " WHERE (:region IS NULL OR region = :region)",
-        {"region": region},
-    )
-    return UserTotals(total=rows[0][0], subscribed=rows[0][1])
+async def user_totals(conn: AsyncConnection, region: str | None) -> UserTotals:
+    query = _in_region(select(func.count(), _trues(users.c.subscribed)), users.c.region, region)
+    row = (await conn.execute(query)).one()
+    return UserTotals(total=row[0], subscribed=int(row[1]))
+
+
+_USER_GROUPS = {"language": users.c.language, "role": users.c.role, "region": users.c.region}
 
 
 async def users_by(
-    conn: aiosqlite.Connection, dimension: UserDimension, region: str | None
+    conn: AsyncConnection, dimension: UserDimension, region: str | None
 ) -> dict[str | None, int]:
     """Users per language, role or region; None is the key of those who chose no role/region."""
-    return await _grouped_counts(
-        conn,
-        "SELECT CASE :dimension WHEN 'language' THEN language WHEN 'role' THEN role"
-        "  WHEN 'region' THEN region END AS grp, COUNT(*)"
-        " FROM users WHERE (:region IS NULL OR region = :region) GROUP BY grp",
-        {"dimension": dimension, "region": region},
-    )
+    group = _USER_GROUPS[dimension]
+    query = select(group, func.count()).group_by(group)
+    return await _grouped_counts(conn, _in_region(query, users.c.region, region))
+
+
+def _new_users(start: dt.date, end: dt.date, region: str | None, *columns: Any) -> Select[Any]:
+    query = select(*columns).where(users.c.created_on >= start, users.c.created_on < end)
+    return _in_region(query, users.c.region, region)
 
 
 async def new_users_between(
-    conn: aiosqlite.Connection, start: dt.date, end: dt.date, region: str | None
+    conn: AsyncConnection, start: dt.date, end: dt.date, region: str | None
 ) -> int:
     """Users created on a day in [start, end)."""
-    rows = await _rows(
-        conn,
-        "SELECT COUNT(*) FROM users WHERE created_on >= :start AND created_on < :end"
-        " AND (:region IS NULL OR region = :region)",
-        {"start": start.isoformat(), "end": end.isoformat(), "region": region},
-    )
-    return int(rows[0][0])
+    return int(await conn.scalar(_new_users(start, end, region, func.count())) or 0)
 
 
 async def new_users_per_day(
-    conn: aiosqlite.Connection, start: dt.date, end: dt.date, region: str | None
+    conn: AsyncConnection, start: dt.date, end: dt.date, region: str | None
 ) -> dict[dt.date, int]:
     """Users created per day in [start, end); days with none are absent."""
-    return await _daily_counts(
-        conn,
-        "SELECT created_on, COUNT(*) FROM users WHERE created_on >= :start AND created_on < :end"
-        " AND (:region IS NULL OR region = :region) GROUP BY created_on",
-        {"start": start.isoformat(), "end": end.isoformat(), "region": region},
-    )
+    query = _new_users(start, end, region, users.c.created_on, func.count())
+    return await _grouped_counts(conn, query.group_by(users.c.created_on))
 
 
 # --- learning ----------------------------------------------------------------------------
 
 
-async def topic_opens(conn: aiosqlite.Connection, region: str | None) -> dict[str, int]:
+async def topic_opens_by_topic(conn: AsyncConnection, region: str | None) -> dict[str, int]:
     """Opens per topic: events, not people (one person may open a topic many times)."""
-    rows = await _rows(
-        conn,
-        "SELECT topic_id, SUM(opens) FROM topic_opens"
-        " WHERE (:region IS NULL OR region = :region) GROUP BY topic_id",
-        {"region": region},
+    query = select(topic_opens.c.topic_id, func.sum(topic_opens.c.opens)).group_by(
+        topic_opens.c.topic_id
     )
-    return {row[0]: row[1] for row in rows}
+    counts = await _grouped_counts(conn, _in_region(query, topic_opens.c.region, region))
+    return {topic: int(opens) for topic, opens in counts.items()}
 
 
-async def topic_votes(conn: aiosqlite.Connection, region: str | None) -> dict[str, VoteCounts]:
+def _trues(flag: Any) -> Any:
+    """How many rows have the flag set (PostgreSQL sums no booleans)."""
+    return func.coalesce(func.sum(case((flag.is_(true()), 1), else_=0)), 0)
+
+
+async def topic_votes_by_topic(conn: AsyncConnection, region: str | None) -> dict[str, VoteCounts]:
     """👍 and 👎 per topic; a vote is one person's (they may change it, not repeat it)."""
-    rows = await _rows(
-        conn,
-        "SELECT v.topic_id, SUM(v.useful), SUM(1 - v.useful)"
-        " FROM topic_votes v JOIN users u ON u.chat_id = v.chat_id"
-        " WHERE (:region IS NULL OR u.region = :region) GROUP BY v.topic_id",
-        {"region": region},
+    useful = _trues(topic_votes.c.useful)
+    query = (
+        select(topic_votes.c.topic_id, useful, func.count())
+        .join(users, users.c.chat_id == topic_votes.c.chat_id)
+        .group_by(topic_votes.c.topic_id)
     )
-    return {row[0]: VoteCounts(useful=row[1], not_useful=row[2]) for row in rows}
+    rows = await conn.execute(_in_region(query, users.c.region, region))
+    return {row[0]: VoteCounts(useful=int(row[1]), not_useful=int(row[2] - row[1])) for row in rows}
 
 
-async def quiz_activity(conn: aiosqlite.Connection, region: str | None) -> dict[str, QuizActivity]:
-    rows = await _rows(
-        conn,
-        "SELECT a.quiz_id, COUNT(*), SUM(a.completed)"
-        " FROM quiz_attempts a JOIN users u ON u.chat_id = a.chat_id"
-        " WHERE (:region IS NULL OR u.region = :region) GROUP BY a.quiz_id",
-        {"region": region},
+_a = quiz_attempts.c
+
+
+async def quiz_activity(conn: AsyncConnection, region: str | None) -> dict[str, QuizActivity]:
+    query = (
+        select(_a.quiz_id, func.count(), _trues(_a.completed))
+        .join(users, users.c.chat_id == _a.chat_id)
+        .group_by(_a.quiz_id)
     )
-    return {row[0]: QuizActivity(started=row[1], completed=row[2]) for row in rows}
+    rows = await conn.execute(_in_region(query, users.c.region, region))
+    return {row[0]: QuizActivity(started=row[1], completed=int(row[2])) for row in rows}
+
+
+_SCORE_GROUPS = {"role": users.c.role, "region": users.c.region}
+
+
+def _scores(dimension: ScoreDimension, region: str | None) -> Select[Any]:
+    mean = func.avg(cast(_a.score, Float) / _a.question_count)
+    people = func.count(func.distinct(_a.chat_id))
+    if dimension == "all":  # PostgreSQL cannot GROUP BY a constant
+        query = select(_a.quiz_id, null().label("grp"), people, mean).group_by(_a.quiz_id)
+    else:
+        group = _SCORE_GROUPS[dimension]
+        query = select(_a.quiz_id, group, people, mean).group_by(_a.quiz_id, group)
+    query = query.join(users, users.c.chat_id == _a.chat_id)
+    return _in_region(query, users.c.region, region)
+
+
+def _score_groups(rows: Iterable[Any]) -> list[ScoreGroup]:
+    return [ScoreGroup(quiz_id=r[0], group=r[1], people=r[2], mean=float(r[3])) for r in rows]
 
 
 # Which attempts count: a person's first attempt (only if they finished it), or the latest
 # attempt they finished. Ids grow with time, so the latest is the highest id. A person has one
 # first attempt per quiz, and one latest, so each group's row count is its number of people.
-_FIRST_SCORES_SQL = (
-    "SELECT a.quiz_id,"
-    " CASE :dimension WHEN 'role' THEN u.role WHEN 'region' THEN u.region END AS grp,"
-    " COUNT(DISTINCT a.chat_id), AVG(CAST(a.score AS REAL) / a.question_count)"
-    " FROM quiz_attempts a JOIN users u ON u.chat_id = a.chat_id"
-    " WHERE a.is_first = 1 AND a.completed = 1"
-    " AND (:region IS NULL OR u.region = :region)"
-    " GROUP BY a.quiz_id, grp"
-)
-_LATEST_SCORES_SQL = (
-    "SELECT a.quiz_id,"
-    " CASE :dimension WHEN 'role' THEN u.role WHEN 'region' THEN u.region END AS grp,"
-    " COUNT(DISTINCT a.chat_id), AVG(CAST(a.score AS REAL) / a.question_count)"
-    " FROM quiz_attempts a JOIN users u ON u.chat_id = a.chat_id"
-    " WHERE a.id IN (SELECT MAX(id) FROM quiz_attempts WHERE completed = 1"
-    "  GROUP BY chat_id, quiz_id)"
-    " AND (:region IS NULL OR u.region = :region)"
-    " GROUP BY a.quiz_id, grp"
-)
-
-
-def _score_groups(rows: Iterable[aiosqlite.Row]) -> list[ScoreGroup]:
-    return [ScoreGroup(quiz_id=r[0], group=r[1], people=r[2], mean=r[3]) for r in rows]
-
-
 async def first_scores(
-    conn: aiosqlite.Connection, dimension: ScoreDimension, region: str | None
+    conn: AsyncConnection, dimension: ScoreDimension, region: str | None
 ) -> list[ScoreGroup]:
     """Mean first-attempt score per quiz (and role or region): what people knew before."""
-    params = {"dimension": dimension, "region": region}
-    return _score_groups(await _rows(conn, _FIRST_SCORES_SQL, params))
+    query = _scores(dimension, region).where(_a.is_first.is_(true()), _a.completed.is_(true()))
+    return _score_groups(await conn.execute(query))
 
 
 async def latest_scores(
-    conn: aiosqlite.Connection, dimension: ScoreDimension, region: str | None
+    conn: AsyncConnection, dimension: ScoreDimension, region: str | None
 ) -> list[ScoreGroup]:
     """Mean of each person's latest finished attempt per quiz: what they know now."""
-    params = {"dimension": dimension, "region": region}
-    return _score_groups(await _rows(conn, _LATEST_SCORES_SQL, params))
+    latest = (
+        select(func.max(quiz_attempts.c.id))
+        .where(quiz_attempts.c.completed.is_(true()))
+        .group_by(quiz_attempts.c.chat_id, quiz_attempts.c.quiz_id)
+    )
+    query = _scores(dimension, region).where(_a.id.in_(latest))
+    return _score_groups(await conn.execute(query))
 
 
 async def completions_per_day(
-    conn: aiosqlite.Connection, start: dt.date, end: dt.date, region: str | None
+    conn: AsyncConnection, start: dt.date, end: dt.date, region: str | None
 ) -> dict[dt.date, int]:
     """Finished quiz attempts per day in [start, end)."""
-    return await _daily_counts(
-        conn,
-        "SELECT a.completed_on, COUNT(*) FROM quiz_attempts a JOIN users u"
-        " ON u.chat_id = a.chat_id WHERE a.completed = 1"
-        " AND a.completed_on >= :start AND a.completed_on < :end"
-        " AND (:region IS NULL OR u.region = :region) GROUP BY a.completed_on",
-        {"start": start.isoformat(), "end": end.isoformat(), "region": region},
+    query = (
+        select(_a.completed_on, func.count())
+        .join(users, users.c.chat_id == _a.chat_id)
+        .where(_a.completed.is_(true()), _a.completed_on >= start, _a.completed_on < end)
+        .group_by(_a.completed_on)
     )
+    return await _grouped_counts(conn, _in_region(query, users.c.region, region))
 
 
 # --- tips --------------------------------------------------------------------------------
 
 
-async def tip_total(conn: aiosqlite.Connection, region: str | None) -> int:
-    rows = await _rows(
-        conn,
-        "SELECT COUNT(*) FROM tips"
-        " WHERE notice_pending = 0 AND (:region IS NULL OR region = :region)",
-        {"region": region},
-    )
-    return int(rows[0][0])
+def _shown_tips(region: str | None, *columns: Any) -> Select[Any]:
+    """Tips the moderators have been shown (a notice still owed would date an arrival)."""
+    query = select(*columns).where(tips.c.notice_pending.is_(false()))
+    return _in_region(query, tips.c.region, region)
+
+
+async def tip_total(conn: AsyncConnection, region: str | None) -> int:
+    return int(await conn.scalar(_shown_tips(region, func.count())) or 0)
+
+
+_TIP_GROUPS = {"category": tips.c.category, "status": tips.c.status, "region": tips.c.region}
 
 
 async def tips_by(
-    conn: aiosqlite.Connection, dimension: TipDimension, region: str | None
+    conn: AsyncConnection, dimension: TipDimension, region: str | None
 ) -> dict[str | None, int]:
     """Tips per category, status or region (purged tips still count: they keep these)."""
-    return await _grouped_counts(
-        conn,
-        "SELECT CASE :dimension WHEN 'category' THEN category WHEN 'status' THEN status"
-        "  WHEN 'region' THEN region END AS grp, COUNT(*)"
-        " FROM tips WHERE notice_pending = 0 AND (:region IS NULL OR region = :region)"
-        " GROUP BY grp",
-        {"dimension": dimension, "region": region},
-    )
+    group = _TIP_GROUPS[dimension]
+    return await _grouped_counts(conn, _shown_tips(region, group, func.count()).group_by(group))
 
 
-async def first_action_delays(conn: aiosqlite.Connection, region: str | None) -> list[dt.timedelta]:
+async def first_action_delays(conn: AsyncConnection, region: str | None) -> list[dt.timedelta]:
     """For each tip a moderator has acted on, the time from its arrival to that first action."""
-    rows = await _rows(
-        conn,
-        "SELECT created_at, first_action_at FROM tips WHERE first_action_at IS NOT NULL"
-        " AND (:region IS NULL OR region = :region)",
-        {"region": region},
+    query = select(tips.c.created_at, tips.c.first_action_at).where(
+        tips.c.first_action_at.is_not(None)
     )
-    return [dt.datetime.fromisoformat(row[1]) - dt.datetime.fromisoformat(row[0]) for row in rows]
+    rows = await conn.execute(_in_region(query, tips.c.region, region))
+    return [row[1] - row[0] for row in rows]
 
 
 async def tip_times(
-    conn: aiosqlite.Connection, start: dt.datetime, end: dt.datetime, region: str | None
+    conn: AsyncConnection, start: dt.datetime, end: dt.datetime, region: str | None
 ) -> list[dt.datetime]:
     """Arrival times (UTC) of tips in [start, end). Times, not days: the caller buckets them
     into weeks of the bot's time zone, which a UTC date would get wrong near midnight."""
-    rows = await _rows(
-        conn,
-        "SELECT created_at FROM tips WHERE notice_pending = 0 AND created_at >= :start"
-        " AND created_at < :end"
-        " AND (:region IS NULL OR region = :region)",
-        {"start": stamp(start), "end": stamp(end), "region": region},
+    query = _shown_tips(region, tips.c.created_at).where(
+        tips.c.created_at >= stamp(start), tips.c.created_at < stamp(end)
     )
-    return [dt.datetime.fromisoformat(row[0]) for row in rows]
+    return list(await conn.scalars(query))
 
 
 # --- broadcasts --------------------------------------------------------------------------
 
 
-async def broadcast_totals(conn: aiosqlite.Connection, region: str | None) -> BroadcastTotals:
+async def broadcast_totals(conn: AsyncConnection, region: str | None) -> BroadcastTotals:
     """Sums over broadcasts; with a region, only the broadcasts addressed to that region."""
-    rows = await _rows(
-        conn,
-        "SELECT COUNT(*), COALESCE(SUM(sent), 0), COALESCE(SUM(failed), 0),"
-        " COALESCE(SUM(blocked), 0) FROM broadcasts WHERE (:region IS NULL OR region = :region)",
-        {"region": region},
+    sums = [
+        func.coalesce(func.sum(column), literal(0))
+        for column in (broadcasts.c.sent, broadcasts.c.failed, broadcasts.c.blocked)
+    ]
+    query = _in_region(select(func.count(), *sums), broadcasts.c.region, region)
+    row = (await conn.execute(query)).one()
+    return BroadcastTotals(
+        broadcasts=row[0], sent=int(row[1]), failed=int(row[2]), blocked=int(row[3])
     )
-    row = rows[0]
-    return BroadcastTotals(broadcasts=row[0], sent=row[1], failed=row[2], blocked=row[3])

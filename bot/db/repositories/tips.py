@@ -6,9 +6,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-import aiosqlite
+from sqlalchemy import case, delete, false, func, literal, select, true, update
+from sqlalchemy import insert as sql_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
+from bot.db import dialect
+from bot.db.schema import (
+    UtcTime,
+    moderator_topics,
+    tip_events,
+    tip_links,
+    tip_notes,
+    tip_origins,
+    tip_photos,
+    tips,
+)
 from bot.domain import (
     EventKind,
     Link,
@@ -23,25 +38,32 @@ from bot.domain import (
     TipStatus,
 )
 
-TIP_COLUMNS = (
-    "id, category, region, address, latitude, longitude, description,"
-    " status, duplicate_of, created_at, first_action_at, closed_at, purged"
+_SELECT_TIP = select(
+    tips.c.id,
+    tips.c.category,
+    tips.c.region,
+    tips.c.address,
+    tips.c.latitude,
+    tips.c.longitude,
+    tips.c.description,
+    tips.c.status,
+    tips.c.duplicate_of,
+    tips.c.created_at,
+    tips.c.first_action_at,
+    tips.c.closed_at,
+    tips.c.purged,
 )
 
 
-def _time(value: str | None) -> dt.datetime | None:
-    return None if value is None else dt.datetime.fromisoformat(value)
-
-
-def stamp(moment: dt.datetime) -> str:
+def stamp(moment: dt.datetime) -> dt.datetime:
     """UTC, to the minute: for what moderators do."""
-    return moment.astimezone(dt.UTC).replace(second=0, microsecond=0).isoformat()
+    return moment.astimezone(dt.UTC).replace(second=0, microsecond=0)
 
 
-def stamp_hour(moment: dt.datetime) -> str:
+def stamp_hour(moment: dt.datetime) -> dt.datetime:
     """UTC, to the hour: for when a tip arrived, which its reporter's action set; nothing
     finer, so that it cannot be matched with a chat's activity."""
-    return moment.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0).isoformat()
+    return moment.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,80 +73,95 @@ class _Parts:
     photo_count: int = 0
 
 
-def _tip(row: aiosqlite.Row, parts: _Parts) -> Tip:
-    created = _time(row["created_at"])
-    assert created is not None
+def _tip(row: Any, parts: _Parts) -> Tip:
     return Tip(
-        id=row["id"],
-        category=TipCategory(row["category"]),
+        id=row.id,
+        category=TipCategory(row.category),
         links=parts.links,
         origins=parts.origins,
-        region=row["region"],
-        address=row["address"],
-        latitude=row["latitude"],
-        longitude=row["longitude"],
-        description=row["description"],
-        status=TipStatus(row["status"]),
-        duplicate_of=row["duplicate_of"],
-        created_at=created,
-        first_action_at=_time(row["first_action_at"]),
-        closed_at=_time(row["closed_at"]),
-        purged=bool(row["purged"]),
+        region=row.region,
+        address=row.address,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        description=row.description,
+        status=TipStatus(row.status),
+        duplicate_of=row.duplicate_of,
+        created_at=row.created_at,
+        first_action_at=row.first_action_at,
+        closed_at=row.closed_at,
+        purged=row.purged,
         photo_count=parts.photo_count,
     )
 
 
 async def insert(
-    conn: aiosqlite.Connection, draft: TipDraftData, receipt_hash: str, now: dt.datetime
+    conn: AsyncConnection, draft: TipDraftData, receipt_hash: str, now: dt.datetime
 ) -> int:
-    cursor = await conn.execute(
-        "INSERT INTO tips (category, region, address, latitude, longitude, description,"
-        " receipt_hash, created_at, changed_at, notice_pending)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-        (
-            draft.category,
-            draft.region,
-            draft.address,
-            draft.latitude,
-            draft.longitude,
-            draft.description,
-            receipt_hash,
-            stamp_hour(now),
-            stamp_hour(now),
-        ),
+    tip_id: int = await conn.scalar(
+        sql_insert(tips)
+        .values(
+            category=draft.category,
+            region=draft.region,
+            address=draft.address,
+            latitude=draft.latitude,
+            longitude=draft.longitude,
+            description=draft.description,
+            receipt_hash=receipt_hash,
+            created_at=stamp_hour(now),
+            changed_at=stamp_hour(now),
+            notice_pending=True,
+        )
+        .returning(tips.c.id)
     )
-    tip_id = cursor.lastrowid
-    assert tip_id is not None
-    await conn.executemany(
-        "INSERT INTO tip_links (tip_id, position, url, place_key, source) VALUES (?, ?, ?, ?, ?)",
-        [
-            (tip_id, position, link.url, link.key, link.source.value)
-            for position, link in enumerate(draft.links)
-        ],
-    )
-    await conn.executemany(
-        "INSERT INTO tip_origins (tip_id, position, kind, title, ref_id) VALUES (?, ?, ?, ?, ?)",
-        [
-            (tip_id, position, origin.kind.value, origin.title, origin.ref_id)
-            for position, origin in enumerate(draft.origins)
-        ],
-    )
+    if draft.links:
+        await conn.execute(
+            sql_insert(tip_links),
+            [
+                {
+                    "tip_id": tip_id,
+                    "position": position,
+                    "url": link.url,
+                    "place_key": link.key,
+                    "source": link.source.value,
+                }
+                for position, link in enumerate(draft.links)
+            ],
+        )
+    if draft.origins:
+        await conn.execute(
+            sql_insert(tip_origins),
+            [
+                {
+                    "tip_id": tip_id,
+                    "position": position,
+                    "kind": origin.kind.value,
+                    "title": origin.title,
+                    "ref_id": origin.ref_id,
+                }
+                for position, origin in enumerate(draft.origins)
+            ],
+        )
     await add_photos(conn, tip_id, draft.photos)
     return tip_id
 
 
 async def add_photos(
-    conn: aiosqlite.Connection, tip_id: int, photos: Sequence[bytes], event_id: int | None = None
+    conn: AsyncConnection, tip_id: int, photos: Sequence[bytes], event_id: int | None = None
 ) -> None:
     """Append photos (JPEG bytes the bot re-encoded) to a tip, or to one of its answers."""
-    async with conn.execute(
-        "SELECT COALESCE(MAX(position) + 1, 0) FROM tip_photos WHERE tip_id = ?", (tip_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
-    first = int(row[0]) if row else 0
-    await conn.executemany(
-        "INSERT INTO tip_photos (tip_id, position, data, event_id) VALUES (?, ?, ?, ?)",
-        [(tip_id, first + n, data, event_id) for n, data in enumerate(photos)],
+    if not photos:
+        return
+    first = await conn.scalar(
+        select(func.coalesce(func.max(tip_photos.c.position) + 1, 0)).where(
+            tip_photos.c.tip_id == tip_id
+        )
+    )
+    await conn.execute(
+        sql_insert(tip_photos),
+        [
+            {"tip_id": tip_id, "position": first + n, "data": data, "event_id": event_id}
+            for n, data in enumerate(photos)
+        ],
     )
 
 
@@ -136,85 +173,94 @@ class StoredPhoto:
 
 
 async def photos(
-    conn: aiosqlite.Connection, tip_id: int, event_id: int | None = None
+    conn: AsyncConnection, tip_id: int, event_id: int | None = None
 ) -> list[StoredPhoto]:
     """The tip's own photos (event_id None), or those of one answer."""
-    async with conn.execute(
-        "SELECT position, data, file_id FROM tip_photos WHERE tip_id = ?"
-        " AND event_id IS ? ORDER BY position",
-        (tip_id, event_id),
-    ) as cursor:
-        return [StoredPhoto(row[0], row[1], row[2]) async for row in cursor]
+    result = await conn.execute(
+        select(tip_photos.c.position, tip_photos.c.data, tip_photos.c.file_id)
+        .where(tip_photos.c.tip_id == tip_id, tip_photos.c.event_id.is_not_distinct_from(event_id))
+        .order_by(tip_photos.c.position)
+    )
+    return [StoredPhoto(*row) for row in result]
 
 
-async def remember_upload(
-    conn: aiosqlite.Connection, tip_id: int, position: int, file_id: str
-) -> None:
+async def remember_upload(conn: AsyncConnection, tip_id: int, position: int, file_id: str) -> None:
     await conn.execute(
-        "UPDATE tip_photos SET file_id = ? WHERE tip_id = ? AND position = ?",
-        (file_id, tip_id, position),
+        update(tip_photos)
+        .where(tip_photos.c.tip_id == tip_id, tip_photos.c.position == position)
+        .values(file_id=file_id)
     )
 
 
-async def _parts(conn: aiosqlite.Connection, tip_id: int) -> _Parts:
-    async with conn.execute(
-        "SELECT url, place_key, source FROM tip_links WHERE tip_id = ? ORDER BY position",
-        (tip_id,),
-    ) as cursor:
-        links = tuple([Link(r[0], r[1], LinkSource(r[2])) async for r in cursor])
-    async with conn.execute(
-        "SELECT kind, title, ref_id FROM tip_origins WHERE tip_id = ? ORDER BY position",
-        (tip_id,),
-    ) as cursor:
-        origins = tuple([Origin(OriginKind(r[0]), r[1], r[2]) async for r in cursor])
-    async with conn.execute(
-        "SELECT COUNT(*) FROM tip_photos WHERE tip_id = ? AND event_id IS NULL", (tip_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
-    return _Parts(links, origins, int(row[0]) if row else 0)
+async def _parts(conn: AsyncConnection, tip_id: int) -> _Parts:
+    links = await conn.execute(
+        select(tip_links.c.url, tip_links.c.place_key, tip_links.c.source)
+        .where(tip_links.c.tip_id == tip_id)
+        .order_by(tip_links.c.position)
+    )
+    origins = await conn.execute(
+        select(tip_origins.c.kind, tip_origins.c.title, tip_origins.c.ref_id)
+        .where(tip_origins.c.tip_id == tip_id)
+        .order_by(tip_origins.c.position)
+    )
+    photo_count = await conn.scalar(
+        select(func.count())
+        .select_from(tip_photos)
+        .where(tip_photos.c.tip_id == tip_id, tip_photos.c.event_id.is_(None))
+    )
+    return _Parts(
+        tuple(Link(r.url, r.place_key, LinkSource(r.source)) for r in links),
+        tuple(Origin(OriginKind(r.kind), r.title, r.ref_id) for r in origins),
+        int(photo_count or 0),
+    )
 
 
-async def get(conn: aiosqlite.Connection, tip_id: int) -> Tip | None:
-    async with conn.execute(f"SELECT {TIP_COLUMNS} FROM tips WHERE id = ?", (tip_id,)) as cursor:  # noqa: S608 - constant column list
-        row = await cursor.fetchone()
+async def get(conn: AsyncConnection, tip_id: int) -> Tip | None:
+    row = (await conn.execute(_SELECT_TIP.where(tips.c.id == tip_id))).first()
     return None if row is None else _tip(row, await _parts(conn, tip_id))
 
 
-async def get_by_receipt(conn: aiosqlite.Connection, receipt_hash: str) -> Tip | None:
-    async with conn.execute(
-        f"SELECT {TIP_COLUMNS} FROM tips WHERE receipt_hash = ?",  # noqa: S608 - constant column list
-        (receipt_hash,),
-    ) as cursor:
-        row = await cursor.fetchone()
+async def get_by_receipt(conn: AsyncConnection, receipt_hash: str) -> Tip | None:
+    row = (await conn.execute(_SELECT_TIP.where(tips.c.receipt_hash == receipt_hash))).first()
     return None if row is None else _tip(row, _Parts())
 
 
-# Tips that share a place with a tip (itself included): any of its links' keys.
-_JOIN_SAME_PLACE = " FROM tip_links mine JOIN tip_links other ON other.place_key = mine.place_key"
-# How many tips share a place with `t`, for each row of a query over `tips t`.
-GROUP_SIZE = (
-    "(SELECT COUNT(DISTINCT other.tip_id)" + _JOIN_SAME_PLACE + " WHERE mine.tip_id = t.id)"
-)
-PLACE_GROUP = (
-    "SELECT COUNT(*), MIN(created_at), MAX(created_at), MIN(id) FROM tips WHERE id IN"  # noqa: S608
-    " (SELECT DISTINCT other.tip_id" + _JOIN_SAME_PLACE + " WHERE mine.tip_id = ?)"
-)
+def _same_place_tips(tip_id: Any) -> Any:
+    """The ids of the tips that share a place with a tip (itself included): any of its links'
+    keys."""
+    mine, other = tip_links.alias("mine"), tip_links.alias("other")
+    return (
+        select(other.c.tip_id)
+        .distinct()
+        .select_from(mine.join(other, other.c.place_key == mine.c.place_key))
+        .where(mine.c.tip_id == tip_id)
+    )
 
 
-async def place_group(conn: aiosqlite.Connection, tip_id: int) -> PlaceGroup | None:
+def _group_size(tip_id: Any) -> Any:
+    """How many tips share a place with the tip, as a scalar subquery."""
+    return select(func.count()).select_from(_same_place_tips(tip_id).subquery()).scalar_subquery()
+
+
+async def place_group(conn: AsyncConnection, tip_id: int) -> PlaceGroup | None:
     """All tips that share a link with this one; None when it has no link."""
-    async with conn.execute(PLACE_GROUP, (tip_id,)) as cursor:
-        row = await cursor.fetchone()
+    row = (
+        await conn.execute(
+            select(
+                func.count(),
+                func.min(tips.c.created_at),
+                func.max(tips.c.created_at),
+                func.min(tips.c.id),
+            ).where(tips.c.id.in_(_same_place_tips(tip_id)))
+        )
+    ).first()
     if row is None or not row[0]:
         return None
-    first, last = _time(row[1]), _time(row[2])
-    assert first is not None
-    assert last is not None
-    return PlaceGroup(size=row[0], first_reported=first, last_reported=last, first_tip_id=row[3])
+    return PlaceGroup(size=row[0], first_reported=row[1], last_reported=row[2], first_tip_id=row[3])
 
 
 async def add_event(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     tip_id: int,
     kind: EventKind,
     today: dt.date,
@@ -223,41 +269,56 @@ async def add_event(
     text: str | None = None,
     question_id: int | None = None,
 ) -> int:
-    # A reporter's answer is owed to the moderators (posted after a delay, see notifier).
-    pending = int(kind is EventKind.ANSWER)
-    cursor = await conn.execute(
-        "INSERT INTO tip_events (tip_id, kind, status, text, question_id, created_on,"
-        " notice_pending) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (tip_id, kind.value, status, text, question_id, today.isoformat(), pending),
+    event_id: int = await conn.scalar(
+        sql_insert(tip_events)
+        .values(
+            tip_id=tip_id,
+            kind=kind.value,
+            status=status,
+            text=text,
+            question_id=question_id,
+            created_on=today,
+            # A reporter's answer is owed to the moderators (posted after a delay, see notifier).
+            notice_pending=kind is EventKind.ANSWER,
+        )
+        .returning(tip_events.c.id)
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    return event_id
 
 
-async def events(
-    conn: aiosqlite.Connection, tip_id: int, *, pending: bool = True
-) -> list[TipEvent]:
+async def events(conn: AsyncConnection, tip_id: int, *, pending: bool = True) -> list[TipEvent]:
     """The tip's history, oldest first; `pending=False` leaves out answers whose notice the
     moderators are still owed."""
-    async with conn.execute(
-        "SELECT e.id, e.kind, e.status, e.text, e.question_id, e.created_on,"
-        " (SELECT COUNT(*) FROM tip_photos p WHERE p.event_id = e.id)"
-        " FROM tip_events e WHERE e.tip_id = ? AND (? OR e.notice_pending = 0) ORDER BY e.id",
-        (tip_id, pending),
-    ) as cursor:
-        return [
-            TipEvent(
-                id=r[0],
-                tip_id=tip_id,
-                kind=EventKind(r[1]),
-                status=TipStatus(r[2]) if r[2] else None,
-                text=r[3],
-                question_id=r[4],
-                created_on=dt.date.fromisoformat(r[5]),
-                photo_count=r[6],
-            )
-            async for r in cursor
-        ]
+    photo_count = (
+        select(func.count())
+        .select_from(tip_photos)
+        .where(tip_photos.c.event_id == tip_events.c.id)
+        .scalar_subquery()
+    )
+    query = select(
+        tip_events.c.id,
+        tip_events.c.kind,
+        tip_events.c.status,
+        tip_events.c.text,
+        tip_events.c.question_id,
+        tip_events.c.created_on,
+        photo_count,
+    ).where(tip_events.c.tip_id == tip_id)
+    if not pending:
+        query = query.where(tip_events.c.notice_pending.is_(false()))
+    return [
+        TipEvent(
+            id=r[0],
+            tip_id=tip_id,
+            kind=EventKind(r[1]),
+            status=TipStatus(r[2]) if r[2] else None,
+            text=r[3],
+            question_id=r[4],
+            created_on=r[5],
+            photo_count=r[6],
+        )
+        for r in await conn.execute(query.order_by(tip_events.c.id))
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,21 +328,17 @@ class QueueFilter:
     region: str | None = None
 
 
-# A NULL filter matches everything, so each query is one fixed, parameterized statement.
-# A tip whose notice is still owed is nobody's to see yet: listing it would date its arrival
-# more finely than the random delay allows.
-_QUEUE_WHERE = (
-    " WHERE t.notice_pending = 0 AND (:status IS NULL OR t.status = :status)"
-    " AND (:category IS NULL OR t.category = :category)"
-    " AND (:region IS NULL OR t.region = :region)"
-)
-QUEUE_COUNT = "SELECT COUNT(*) FROM tips t" + _QUEUE_WHERE  # noqa: S608 - constants only
-QUEUE_PAGE = (
-    "SELECT t.id, t.category, t.status, t.region, t.created_at,"  # noqa: S608 - constants only
-    " (SELECT url FROM tip_links l WHERE l.tip_id = t.id ORDER BY position LIMIT 1) AS place,"
-    " " + GROUP_SIZE + " AS group_size FROM tips t" + _QUEUE_WHERE + " ORDER BY"
-    " t.status IN ('new', 'in_review', 'confirmed') DESC, t.id DESC LIMIT :limit OFFSET :offset"
-)
+def _queue_where(where: QueueFilter) -> list[ColumnElement[bool]]:
+    # A tip whose notice is still owed is nobody's to see yet: listing it would date its
+    # arrival more finely than the random delay allows.
+    conditions: list[ColumnElement[bool]] = [tips.c.notice_pending.is_(false())]
+    if where.status is not None:
+        conditions.append(tips.c.status == where.status.value)
+    if where.category is not None:
+        conditions.append(tips.c.category == where.category.value)
+    if where.region is not None:
+        conditions.append(tips.c.region == where.region)
+    return conditions
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,34 +352,50 @@ class QueueRow:
     created_at: dt.datetime
 
 
+_UNRESOLVED = ("new", "in_review", "confirmed")
+
+
 async def queue(
-    conn: aiosqlite.Connection, where: QueueFilter, limit: int, offset: int
+    conn: AsyncConnection, where: QueueFilter, limit: int, offset: int
 ) -> tuple[list[QueueRow], int]:
     """A page of tips, unresolved first, newest first within each; and the total count."""
-    params: dict[str, object] = {
-        "status": where.status,
-        "category": where.category,
-        "region": where.region,
-        "limit": limit,
-        "offset": offset,
-    }
-    async with conn.execute(QUEUE_COUNT, params) as cursor:
-        row = await cursor.fetchone()
-        total = row[0] if row else 0
-    async with conn.execute(QUEUE_PAGE, params) as cursor:
-        rows = [
-            QueueRow(
-                id=r["id"],
-                category=TipCategory(r["category"]),
-                status=TipStatus(r["status"]),
-                region=r["region"],
-                place=r["place"],
-                group_size=max(r["group_size"], 1),
-                created_at=dt.datetime.fromisoformat(r["created_at"]),
-            )
-            async for r in cursor
-        ]
-    return rows, total
+    conditions = _queue_where(where)
+    total = await conn.scalar(select(func.count()).select_from(tips).where(*conditions))
+    first_link = (
+        select(tip_links.c.url)
+        .where(tip_links.c.tip_id == tips.c.id)
+        .order_by(tip_links.c.position)
+        .limit(1)
+        .scalar_subquery()
+    )
+    page = (
+        select(
+            tips.c.id,
+            tips.c.category,
+            tips.c.status,
+            tips.c.region,
+            tips.c.created_at,
+            first_link.label("place"),
+            _group_size(tips.c.id).label("group_size"),
+        )
+        .where(*conditions)
+        .order_by(case((tips.c.status.in_(_UNRESOLVED), 0), else_=1), tips.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = [
+        QueueRow(
+            id=r.id,
+            category=TipCategory(r.category),
+            status=TipStatus(r.status),
+            region=r.region,
+            place=r.place,
+            group_size=max(r.group_size, 1),
+            created_at=r.created_at,
+        )
+        for r in await conn.execute(page)
+    ]
+    return rows, int(total or 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,90 +404,90 @@ class PendingNotices:
     answers: list[tuple[int, int]]  # (tip id, answer id)
 
 
-async def pending_notices(conn: aiosqlite.Connection) -> PendingNotices:
+async def pending_notices(conn: AsyncConnection) -> PendingNotices:
     """New tips and answers the moderators have not been shown yet."""
-    async with conn.execute("SELECT id FROM tips WHERE notice_pending = 1 ORDER BY id") as c:
-        new_tips = [row[0] async for row in c]
-    async with conn.execute(
-        "SELECT tip_id, id FROM tip_events WHERE notice_pending = 1 ORDER BY id"
-    ) as cursor:
-        answers = [(row[0], row[1]) async for row in cursor]
-    return PendingNotices(new_tips, answers)
+    new_tips = await conn.scalars(
+        select(tips.c.id).where(tips.c.notice_pending.is_(true())).order_by(tips.c.id)
+    )
+    answers = await conn.execute(
+        select(tip_events.c.tip_id, tip_events.c.id)
+        .where(tip_events.c.notice_pending.is_(true()))
+        .order_by(tip_events.c.id)
+    )
+    return PendingNotices(list(new_tips), [(row[0], row[1]) for row in answers])
 
 
-async def notice_owed(conn: aiosqlite.Connection, tip_id: int) -> bool:
-    async with conn.execute("SELECT notice_pending FROM tips WHERE id = ?", (tip_id,)) as cursor:
-        row = await cursor.fetchone()
-    return bool(row and row[0])
+async def notice_owed(conn: AsyncConnection, tip_id: int) -> bool:
+    return bool(await conn.scalar(select(tips.c.notice_pending).where(tips.c.id == tip_id)))
 
 
-async def notice_posted(
-    conn: aiosqlite.Connection, tip_id: int, event_id: int | None = None
-) -> None:
+async def notice_posted(conn: AsyncConnection, tip_id: int, event_id: int | None = None) -> None:
     if event_id is None:
-        await conn.execute("UPDATE tips SET notice_pending = 0 WHERE id = ?", (tip_id,))
+        await conn.execute(update(tips).where(tips.c.id == tip_id).values(notice_pending=False))
     else:
-        await conn.execute("UPDATE tip_events SET notice_pending = 0 WHERE id = ?", (event_id,))
+        await conn.execute(
+            update(tip_events).where(tip_events.c.id == event_id).values(notice_pending=False)
+        )
 
 
 async def set_status(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     tip_id: int,
     status: TipStatus,
     now: dt.datetime,
     duplicate_of: int | None = None,
 ) -> None:
     await conn.execute(
-        "UPDATE tips SET status = ?, duplicate_of = ?, changed_at = ?,"
-        " first_action_at = COALESCE(first_action_at, ?),"
-        " closed_at = CASE WHEN ? THEN ? ELSE NULL END WHERE id = ?",
-        (
-            status.value,
-            duplicate_of,
-            stamp(now),
-            stamp(now),
-            int(status.is_final),
-            stamp(now),
-            tip_id,
-        ),
+        update(tips)
+        .where(tips.c.id == tip_id)
+        .values(
+            status=status.value,
+            duplicate_of=duplicate_of,
+            changed_at=stamp(now),
+            first_action_at=func.coalesce(tips.c.first_action_at, literal(stamp(now), UtcTime())),
+            closed_at=stamp(now) if status.is_final else None,
+        )
     )
 
 
-async def mark_acted_on(conn: aiosqlite.Connection, tip_id: int, now: dt.datetime) -> None:
+async def mark_acted_on(conn: AsyncConnection, tip_id: int, now: dt.datetime) -> None:
     await conn.execute(
-        "UPDATE tips SET first_action_at = COALESCE(first_action_at, ?), changed_at = ?"
-        " WHERE id = ?",
-        (stamp(now), stamp(now), tip_id),
+        update(tips)
+        .where(tips.c.id == tip_id)
+        .values(
+            first_action_at=func.coalesce(tips.c.first_action_at, literal(stamp(now), UtcTime())),
+            changed_at=stamp(now),
+        )
     )
 
 
 async def add_note(
-    conn: aiosqlite.Connection, tip_id: int, author_id: int, text: str, now: dt.datetime
+    conn: AsyncConnection, tip_id: int, author_id: int, text: str, now: dt.datetime
 ) -> None:
     await conn.execute(
-        "INSERT INTO tip_notes (tip_id, author_id, text, created_at) VALUES (?, ?, ?, ?)",
-        (tip_id, author_id, text, stamp(now)),
+        sql_insert(tip_notes).values(
+            tip_id=tip_id, author_id=author_id, text=text, created_at=stamp(now)
+        )
     )
 
 
-async def notes(conn: aiosqlite.Connection, tip_ids: Sequence[int]) -> dict[int, list[str]]:
+async def notes(conn: AsyncConnection, tip_ids: Sequence[int]) -> dict[int, list[str]]:
     if not tip_ids:
         return {}
-    marks = ",".join("?" * len(tip_ids))
-    async with conn.execute(
-        f"SELECT tip_id, text FROM tip_notes WHERE tip_id IN ({marks}) ORDER BY id",  # noqa: S608
-        list(tip_ids),
-    ) as cursor:
-        result: dict[int, list[str]] = {}
-        async for row in cursor:
-            result.setdefault(row[0], []).append(row[1])
+    result: dict[int, list[str]] = {}
+    for row in await conn.execute(
+        select(tip_notes.c.tip_id, tip_notes.c.text)
+        .where(tip_notes.c.tip_id.in_(tip_ids))
+        .order_by(tip_notes.c.id)
+    ):
+        result.setdefault(row[0], []).append(row[1])
     return result
 
 
 @dataclass(frozen=True, slots=True)
 class ExportRow:
     id: int
-    created_at: str
+    created_at: dt.datetime
     category: str
     region: str | None
     links: str  # every link, separated by spaces
@@ -422,75 +495,93 @@ class ExportRow:
     status: str
 
 
-EXPORT_ROWS = (
-    "SELECT t.id, t.created_at, t.category, t.region, t.status,"  # noqa: S608 - constants only
-    " (SELECT GROUP_CONCAT(url, ' ') FROM (SELECT url FROM tip_links l"
-    "  WHERE l.tip_id = t.id ORDER BY position)) AS links,"
-    " " + GROUP_SIZE + " AS group_size"
-    " FROM tips t WHERE t.notice_pending = 0 AND t.created_at >= ? AND t.created_at < ?"
-    " AND (? IS NULL OR t.status = ?) AND (? IS NULL OR t.region = ?) ORDER BY t.id"
-)
-
-
 async def export_rows(
-    conn: aiosqlite.Connection,
+    conn: AsyncConnection,
     since: dt.datetime,
     until: dt.datetime,
     status: TipStatus | None,
     region: str | None,
 ) -> list[ExportRow]:
-    async with conn.execute(
-        EXPORT_ROWS,
-        (stamp(since), stamp(until), status, status, region, region),
-    ) as cursor:
-        return [
-            ExportRow(
-                id=r["id"],
-                created_at=r["created_at"],
-                category=r["category"],
-                region=r["region"],
-                links=r["links"] or "",
-                group_size=max(r["group_size"], 1),
-                status=r["status"],
-            )
-            async for r in cursor
-        ]
+    query = select(
+        tips.c.id,
+        tips.c.created_at,
+        tips.c.category,
+        tips.c.region,
+        tips.c.status,
+        _group_size(tips.c.id).label("group_size"),
+    ).where(
+        tips.c.notice_pending.is_(false()),
+        tips.c.created_at >= stamp(since),
+        tips.c.created_at < stamp(until),
+    )
+    if status is not None:
+        query = query.where(tips.c.status == status.value)
+    if region is not None:
+        query = query.where(tips.c.region == region)
+    rows = list(await conn.execute(query.order_by(tips.c.id)))
+    links: dict[int, list[str]] = {}
+    if rows:
+        for link in await conn.execute(
+            select(tip_links.c.tip_id, tip_links.c.url)
+            .where(tip_links.c.tip_id.in_([r.id for r in rows]))
+            .order_by(tip_links.c.tip_id, tip_links.c.position)
+        ):
+            links.setdefault(link.tip_id, []).append(link.url)
+    return [
+        ExportRow(
+            id=r.id,
+            created_at=r.created_at,
+            category=r.category,
+            region=r.region,
+            links=" ".join(links.get(r.id, ())),
+            group_size=max(r.group_size, 1),
+            status=r.status,
+        )
+        for r in rows
+    ]
 
 
-async def purge_unchanged_before(conn: aiosqlite.Connection, cutoff: dt.datetime) -> int:
+async def purge_unchanged_before(conn: AsyncConnection, cutoff: dt.datetime) -> int:
     """Drop the free text, photos, origins, notes and follow-up texts of every tip nobody
     changed since `cutoff`, whatever its status; keep what statistics count (category, region,
     status, dates, the normalised links)."""
-    cursor = await conn.execute(
-        "UPDATE tips SET description = NULL, address = NULL, latitude = NULL, longitude = NULL,"
-        " purged = 1 WHERE purged = 0 AND COALESCE(changed_at, created_at) < ?",
-        (stamp(cutoff),),
+    result = await conn.execute(
+        update(tips)
+        .where(
+            tips.c.purged.is_(false()),
+            func.coalesce(tips.c.changed_at, tips.c.created_at) < stamp(cutoff),
+        )
+        .values(description=None, address=None, latitude=None, longitude=None, purged=True)
     )
-    purged = "SELECT id FROM tips WHERE purged = 1"
-    await conn.execute(f"DELETE FROM tip_photos WHERE tip_id IN ({purged})")  # noqa: S608
-    await conn.execute(f"DELETE FROM tip_origins WHERE tip_id IN ({purged})")  # noqa: S608
+    purged = select(tips.c.id).where(tips.c.purged.is_(true()))
+    await conn.execute(delete(tip_photos).where(tip_photos.c.tip_id.in_(purged)))
+    await conn.execute(delete(tip_origins).where(tip_origins.c.tip_id.in_(purged)))
     await conn.execute(
-        f"UPDATE tip_notes SET text = '' WHERE text != '' AND tip_id IN ({purged})"  # noqa: S608
+        update(tip_notes)
+        .where(tip_notes.c.text != "", tip_notes.c.tip_id.in_(purged))
+        .values(text="")
     )
     await conn.execute(
-        "UPDATE tip_events SET text = NULL WHERE text IS NOT NULL"  # noqa: S608
-        f" AND tip_id IN ({purged})"
+        update(tip_events)
+        .where(tip_events.c.text.is_not(None), tip_events.c.tip_id.in_(purged))
+        .values(text=None)
     )
-    return cursor.rowcount
+    return int(result.rowcount)
 
 
-async def topic(conn: aiosqlite.Connection, region: str) -> int | None:
+async def topic(conn: AsyncConnection, region: str) -> int | None:
     """The forum topic of the moderators' group where a region's cards go."""
-    async with conn.execute(
-        "SELECT thread_id FROM moderator_topics WHERE region = ?", (region,)
-    ) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else int(row[0])
+    thread = await conn.scalar(
+        select(moderator_topics.c.thread_id).where(moderator_topics.c.region == region)
+    )
+    return None if thread is None else int(thread)
 
 
-async def set_topic(conn: aiosqlite.Connection, region: str, thread_id: int) -> None:
+async def set_topic(conn: AsyncConnection, region: str, thread_id: int) -> None:
+    statement = dialect.insert(conn, moderator_topics).values(region=region, thread_id=thread_id)
     await conn.execute(
-        "INSERT INTO moderator_topics (region, thread_id) VALUES (?, ?)"
-        " ON CONFLICT (region) DO UPDATE SET thread_id = excluded.thread_id",
-        (region, thread_id),
+        statement.on_conflict_do_update(
+            index_elements=[moderator_topics.c.region],
+            set_={"thread_id": statement.excluded.thread_id},
+        )
     )

@@ -1,0 +1,117 @@
+"""Both engines for the tests: SQLite in a temporary file, and PostgreSQL in a database of its
+own per test, copied from a template migrated once per worker (CREATE DATABASE ... TEMPLATE is
+far quicker than migrating). Raw SQL in tests goes through `fetch` and `run` (named :params),
+which read the same on both engines."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
+
+from bot.db import Database
+from tests import pg_cluster
+
+ENGINES = ("sqlite", "postgresql")
+_numbers = itertools.count()
+_PSQL = shutil.which("psql") or "psql"
+
+
+def _psql(url: str, sql: str) -> None:
+    subprocess.run(
+        [_PSQL, "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql], check=True, capture_output=True
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """The URL of a cluster's maintenance database: QORGAN_TEST_POSTGRES (`.ci/run` starts one),
+    else a cluster of this worker's own, else a skip that names the install command."""
+    given = os.environ.get("QORGAN_TEST_POSTGRES")
+    if given:
+        yield given
+        return
+    if pg_cluster.binaries() is None:
+        pytest.skip(f"PostgreSQL is not installed: {pg_cluster.INSTALL_HINT}")
+    # Not under pytest's own temporary directory: it is closed to the `postgres` user.
+    directory = Path(tempfile.mkdtemp(prefix="qorgan-pg-"))
+    directory.chmod(0o755)
+    try:
+        yield pg_cluster.start(directory)
+    finally:
+        pg_cluster.stop(directory)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str) -> str:
+    """A database migrated to the newest schema by `python -m bot migrate`, to copy."""
+    name = f"qorgan_template_{_worker()}_{os.getpid()}"
+    _psql(postgres_server, f"DROP DATABASE IF EXISTS {name}")
+    _psql(postgres_server, f"CREATE DATABASE {name}")
+    url = make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+    subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "DATABASE_URL": url, "BOT_TOKEN": ""},
+    )
+    return name
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str, postgres_template: str) -> Iterator[str]:
+    """A fresh database of the newest schema, dropped after the test."""
+    name = f"qorgan_{_worker()}_{os.getpid()}_{next(_numbers)}"
+    _psql(postgres_server, f"CREATE DATABASE {name} TEMPLATE {postgres_template}")
+    yield make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+    _psql(postgres_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=ENGINES)
+def database_target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """What `Database` opens: a SQLite file, or a PostgreSQL URL (`DATABASE_URL`)."""
+    if request.param == "sqlite":
+        return tmp_path / "test.sqlite3"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+async def fetch(db: Database, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    async with db.transaction() as conn:
+        return [tuple(row) for row in await conn.execute(text(sql), params)]
+
+
+async def fetch_one(db: Database, sql: str, **params: Any) -> Any:
+    """The first column of the first row (a COUNT, a SUM, a single value)."""
+    rows = await fetch(db, sql, **params)
+    return rows[0][0] if rows else None
+
+
+async def run(db: Database, sql: str, **params: Any) -> int:
+    """Run a statement; the number of rows it changed."""
+    async with db.transaction() as conn:
+        return int((await conn.execute(text(sql), params)).rowcount)
+
+
+async def columns(db: Database, table: str) -> set[str]:
+    """The column names a table has on disk."""
+    async with db.transaction() as conn:
+        found: set[str] = await conn.run_sync(
+            lambda sync: {column["name"] for column in inspect(sync).get_columns(table)}
+        )
+    return found
