@@ -1,14 +1,15 @@
-"""SIGKILL and SIGTERM during a broadcast: after each restart the broadcast resumes from the
-database and completes with no subscriber missed, at most 3 messages sent twice per kill
-(outcomes are written within 50 ms of their answer; the claimed batch, BROADCAST_RATE
-messages, bounds what was in flight), none twice after SIGTERM, and an intact database.
-Copies are counted per chat in the fake, over all the bot's processes."""
+"""SIGKILL and SIGTERM during a broadcast, on SQLite and on PostgreSQL: after each restart the
+broadcast resumes from the database and completes with no subscriber missed, at most 3 messages
+sent twice per kill (outcomes are written within 50 ms of their answer; the claimed batch,
+BROADCAST_RATE messages, bounds what was in flight), none twice after SIGTERM, and an intact
+database. Copies are counted per chat in the fake, over all the bot's processes."""
 
 from __future__ import annotations
 
 import asyncio
 import random
 
+import pytest
 from fake_telegram import FakeGroup, FakeTelegram
 from fake_telegram.activity import Wait
 
@@ -27,7 +28,11 @@ from tests.crash.conftest import (
     start_broadcast,
     tr,
 )
+from tests.engines import ENGINES
 
+# The claim of recipients is engine-specific (FOR UPDATE SKIP LOCKED on PostgreSQL): the
+# same kills on both engines.
+pytestmark = pytest.mark.parametrize("crash_database", ENGINES, indirect=True)
 RU = Language.RU
 MARKER = "#crash-broadcast"
 TEXT_KK = f"Қорған: 26 маусым — есірткіге қарсы күн {MARKER}"

@@ -50,7 +50,7 @@ def seen_step(fake: FakeTelegram, user: FakeUser, language: Language) -> int:
     return step
 
 
-def stored_step(database: Path, user: FakeUser, language: Language) -> int:
+def stored_step(database: Path | str, user: FakeUser, language: Language) -> int:
     """The step the database holds for the user (1: nothing stored yet)."""
     rows = query(
         database,
