@@ -2,6 +2,10 @@
 
     .venv/bin/python -m bench.broadcast            # all scenarios (about 3 minutes)
     .venv/bin/python -m bench.broadcast --quick    # smaller numbers, for a smoke run
+    .venv/bin/python -m bench.broadcast --engine both   # on SQLite, then on PostgreSQL
+
+On PostgreSQL each scenario gets a database of its own in a throwaway cluster started from
+Debian's binaries (tests/pg_cluster.py), or in the server `--postgres URL` names.
 
 Scenarios:
 - paced: subscribers sent at a 30/s limit, with the fake enforcing Telegram's limits (429 with
@@ -37,6 +41,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import insert
 
+from bench.postgres import fresh_databases, postgres_server
 from bench.seed import person
 from bot.db.schema import users
 
@@ -92,7 +97,7 @@ async def serve_fake(subscribers: int, rate_limits: bool, flaky: float) -> None:
 
 
 async def run_engine(
-    api: str, subscribers: int, rate: float | None, batch_size: int
+    api: str, subscribers: int, rate: float | None, batch_size: int, database_url: str | None
 ) -> dict[str, float]:
     from pydantic import SecretStr
 
@@ -114,12 +119,16 @@ async def run_engine(
             bot_token=SecretStr("123456:BENCH"),
             bot_api_url=api,
             database_path=Path(directory) / "bench.sqlite3",
+            database_url=database_url,
         )
-        db = Database(settings.database_path)
+        db = Database(settings.database)
         await db.open()
         await db.migrate()
         async with db.transaction() as conn:
-            await conn.execute(insert(users), [person(FIRST_CHAT + n) for n in range(subscribers)])
+            # In chunks: one list of 100,000 rows would set the peak RSS measured below.
+            for start in range(0, subscribers, 5_000):
+                chunk = range(start, min(subscribers, start + 5_000))
+                await conn.execute(insert(users), [person(FIRST_CHAT + n) for n in chunk])
         bot = create_bot(settings)
         now = lambda: dt.datetime.now(dt.UTC)  # noqa: E731
         service = BroadcastService(db, now)
@@ -161,7 +170,11 @@ async def run_engine(
 
 
 def scenario(
-    subscribers: int, rate: float | None, rate_limits: bool, flaky: float = 0.0
+    subscribers: int,
+    rate: float | None,
+    rate_limits: bool,
+    flaky: float = 0.0,
+    database_url: str | None = None,
 ) -> dict[str, Any]:
     python = sys.executable
     fake = subprocess.Popen(  # noqa: S603 - our own module
@@ -189,7 +202,8 @@ def scenario(
                 "--batch",
                 str(batch),
             ]
-            + (["--rate", str(rate)] if rate else []),
+            + (["--rate", str(rate)] if rate else [])
+            + (["--database", database_url] if database_url else []),
             capture_output=True,
             text=True,
             check=True,
@@ -218,39 +232,59 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=200, help=argparse.SUPPRESS)
     parser.add_argument("--rate-limits", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--flaky", type=float, default=0.0, help=argparse.SUPPRESS)
+    parser.add_argument("--database", help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="small numbers, for a smoke run")
+    parser.add_argument(
+        "--engine", choices=["sqlite", "postgresql", "both"], default="sqlite", help="storage"
+    )
+    parser.add_argument("--postgres", help="a PostgreSQL server's URL (else a throwaway one)")
     args = parser.parse_args()
     if args.role == "fake":
         asyncio.run(serve_fake(args.subscribers, args.rate_limits, args.flaky))
         return
     if args.role == "engine":
-        result = asyncio.run(run_engine(args.api, args.subscribers, args.rate, args.batch))
+        result = asyncio.run(
+            run_engine(args.api, args.subscribers, args.rate, args.batch, args.database)
+        )
         print(json.dumps(result))
         return
 
     paced_n, sizes = (150, [2_000, 10_000]) if args.quick else (1_500, [10_000, 100_000])
     print(f"Broadcast benchmark, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    paced = scenario(paced_n, 30, rate_limits=True)
+    engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
+    with postgres_server(args.postgres if "postgresql" in engines else "") as server:
+        for engine in engines:
+            databases = fresh_databases(server) if engine == "postgresql" else None
+            report(engine, paced_n, sizes, databases)
+
+
+def report(engine: str, paced_n: int, sizes: list[int], databases: Any) -> None:
+    def run(size: int, rate: float | None, limits: bool, flaky: float = 0.0) -> dict[str, Any]:
+        url = next(databases) if databases is not None else None
+        return scenario(size, rate, rate_limits=limits, flaky=flaky, database_url=url)
+
+    paced = run(paced_n, 30, True)
     print(
-        f"paced   {paced['subscribers']:>7} subscribers at 30/s: "
+        f"{engine:<10} paced   {paced['subscribers']:>7} subscribers at 30/s: "
         f"{paced['rate']:.2f}/s = {paced['rate'] / 30:.3f} of the limit, "
         f"429s {paced['too_many_requests']}, misses {paced['misses']}, "
         f"duplicates {paced['duplicates']}, peak RSS {paced['peak_rss_mib']:.0f} MiB"
     )
-    faulty = scenario(paced_n, 30, rate_limits=True, flaky=0.05)
+    faulty = run(paced_n, 30, True, flaky=0.05)
     print(
-        f"faults  {faulty['subscribers']:>7} subscribers at 30/s, 5 % of sends failing "
-        f"({faulty['server_errors']} 5xx, {faulty['dropped']} dropped, the rest slow): "
+        f"{engine:<10} faults  {faulty['subscribers']:>7} subscribers at 30/s, 5 % of sends "
+        f"failing ({faulty['server_errors']} 5xx, {faulty['dropped']} dropped, the rest slow): "
         f"{faulty['rate']:.2f}/s = {faulty['rate'] / 30:.3f} of the limit, "
         f"misses {faulty['misses']}, duplicates {faulty['duplicates']}, "
         f"failed {faulty['failed']:.0f}"
     )
     for size in sizes:
-        result = scenario(size, None, rate_limits=False)
+        result = run(size, None, False)
         print(
-            f"ceiling {size:>7} subscribers, no limit: {result['rate']:.0f} messages/s "
-            f"(engine CPU {result['cpu_share']:.0%} of one core), misses {result['misses']}, "
-            f"duplicates {result['duplicates']}, peak RSS {result['peak_rss_mib']:.0f} MiB"
+            f"{engine:<10} ceiling {size:>7} subscribers, no limit: {result['rate']:.0f} "
+            f"messages/s (engine CPU {result['cpu_share']:.0%} of one core), misses "
+            f"{result['misses']}, duplicates {result['duplicates']}, "
+            f"peak RSS {result['peak_rss_mib']:.0f} MiB"
         )
 
 

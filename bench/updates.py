@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.updates                 # about 2-3 minutes
     .venv/bin/python -m bench.updates --quick         # smaller numbers, for a smoke run
     .venv/bin/python -m bench.updates --profile PATH  # also cProfile Qorgan into PATH
+    .venv/bin/python -m bench.updates --engine both   # Qorgan on SQLite, then on PostgreSQL
 
 Path measured: the fake Bot API queues an update -> aiogram long polling (getUpdates over
 HTTP) -> middlewares -> handlers -> SQLite -> the reply request over HTTP. An update's latency
@@ -47,6 +48,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import insert
 
+from bench.postgres import fresh_databases, postgres_server
 from bench.seed import person
 from bot.db.schema import users as users_table
 
@@ -331,7 +333,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def prepare_database(path: Path, users: int) -> None:
+def prepare_database(path: Path | str, users: int) -> None:
     """Onboarded users with campaign messages off (no campaign may fire mid-run)."""
 
     async def prepare() -> None:
@@ -405,6 +407,10 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="small numbers, for a smoke run")
     parser.add_argument("--profile", type=Path, help="run Qorgan under cProfile, stats to PATH")
+    parser.add_argument(
+        "--engine", choices=["sqlite", "postgresql", "both"], default="sqlite", help="storage"
+    )
+    parser.add_argument("--postgres", help="a PostgreSQL server's URL (else a throwaway one)")
     args = parser.parse_args()
     if args.role == "fake":
         asyncio.run(serve_fake(args.users))
@@ -447,55 +453,70 @@ def main() -> None:
                 common,
                 work / "bare.log",
             )
-            database = work / "bench.sqlite3"
-            prepare_database(database, users)
-            qorgan_env = {
-                **env,
-                "BOT_TOKEN": TOKEN,
-                "BOT_API_URL": api,
-                "DATABASE_PATH": str(database),
-                "ADMIN_IDS": "",
-                "MODERATOR_CHAT_ID": "",
-                "QUIET_HOURS": "",
-                "LOG_LEVEL": "INFO",
-            }
-            command = [python, "-m", "bot"]
-            if args.profile is not None:
-                profile = str(args.profile.resolve())
-                command = [python, "-m", "cProfile", "-o", profile, "-m", "bot"]
-            qorgan = measure(
-                "Qorgan",
-                command,
-                qorgan_env,
-                base,
-                [
-                    *common,
-                    ("mix burst", "mix", burst, 0, None),
-                    ("mix load", "mix2", load, 0, LOAD_RATE),
-                ],
-                work / "qorgan.log",
-                cwd=work,  # no .env from the checkout: the defaults, and the settings above
-            )
+            engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
+            qorgan: dict[str, dict[str, dict[str, Any]]] = {}
+            with postgres_server(args.postgres if "postgresql" in engines else "") as server:
+                for engine in engines:
+                    database: Path | str = (
+                        next(fresh_databases(server))
+                        if engine == "postgresql"
+                        else work / "bench.sqlite3"
+                    )
+                    prepare_database(database, users)
+                    storage = (
+                        {"DATABASE_URL": database}
+                        if isinstance(database, str)
+                        else {"DATABASE_PATH": str(database)}
+                    )
+                    qorgan_env = {
+                        **env,
+                        **storage,
+                        "BOT_TOKEN": TOKEN,
+                        "BOT_API_URL": api,
+                        "ADMIN_IDS": "",
+                        "MODERATOR_CHAT_ID": "",
+                        "QUIET_HOURS": "",
+                        "LOG_LEVEL": "INFO",
+                    }
+                    command = [python, "-m", "bot"]
+                    if args.profile is not None:
+                        profile = str(args.profile.resolve())
+                        command = [python, "-m", "cProfile", "-o", profile, "-m", "bot"]
+                    qorgan[engine] = measure(
+                        f"Qorgan ({engine})",
+                        command,
+                        qorgan_env,
+                        base,
+                        [
+                            *common,
+                            ("mix burst", "mix", burst, 0, None),
+                            ("mix load", "mix2", load, 0, LOAD_RATE),
+                        ],
+                        work / f"qorgan-{engine}.log",
+                        cwd=work,  # no .env from the checkout: the defaults and the above
+                    )
     finally:
         fake.send_signal(signal.SIGTERM)
         fake.wait()
 
     print(f"load average {os.getloadavg()[0]:.2f} after the run (other work competes for cores)")
-    print(f"burst: {burst} users send /help at once")
-    print(line("bare", bare["burst"]))
-    print(line("Qorgan", qorgan["burst"]))
-    ratio = qorgan["burst"]["throughput"] / bare["burst"]["throughput"]
-    verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
-    print(f"  ratio Qorgan / bare: {ratio:.2f} (target >= {TARGET_RATIO}: {verdict})")
-    print(f"load: /help at {LOAD_RATE:.0f} updates/s for {seconds} s ({load} updates)")
-    print(line("bare", bare["load"]))
-    print(line("Qorgan", qorgan["load"]))
-    p99 = qorgan["load"]["p99"]
-    verdict = "met" if p99 < TARGET_P99_MS else "NOT met"
-    print(f"  Qorgan p99 {p99:.1f} ms (target < {TARGET_P99_MS:.0f} ms: {verdict})")
-    print("mix (Qorgan): /help, 📚 Learn menu button, topic card button, in thirds")
-    print(line("burst", qorgan["mix burst"]))
-    print(line("load", qorgan["mix load"]))
+    for engine, results in qorgan.items():
+        print(f"Qorgan on {engine}")
+        print(f"burst: {burst} users send /help at once")
+        print(line("bare", bare["burst"]))
+        print(line("Qorgan", results["burst"]))
+        ratio = results["burst"]["throughput"] / bare["burst"]["throughput"]
+        verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
+        print(f"  ratio Qorgan / bare: {ratio:.2f} (target >= {TARGET_RATIO}: {verdict})")
+        print(f"load: /help at {LOAD_RATE:.0f} updates/s for {seconds} s ({load} updates)")
+        print(line("bare", bare["load"]))
+        print(line("Qorgan", results["load"]))
+        p99 = results["load"]["p99"]
+        verdict = "met" if p99 < TARGET_P99_MS else "NOT met"
+        print(f"  Qorgan p99 {p99:.1f} ms (target < {TARGET_P99_MS:.0f} ms: {verdict})")
+        print("mix (Qorgan): /help, 📚 Learn menu button, topic card button, in thirds")
+        print(line("burst", results["mix burst"]))
+        print(line("load", results["mix load"]))
     if args.profile is not None:
         import pstats
 

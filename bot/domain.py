@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
@@ -14,6 +15,22 @@ def shorten(text: str, limit: int) -> str:
     """The text, or its first `limit` - 1 characters and an ellipsis: what every screen and
     stored link does with text that is too long for its place."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def fold(text: str) -> str:
+    """Text as search compares it, the same on both engines: Unicode-normalised (NFKC) and
+    case-folded by Python, which knows Kazakh and Russian letters (SQLite's lower() folds
+    ASCII only, PostgreSQL's depends on the server's locale), with ё read as е, as Russian
+    writers often type it."""
+    return unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
+
+
+MAX_SEARCH_WORDS = 5
+
+
+def search_words(text: str) -> tuple[str, ...]:
+    """The words of a search, folded; a tip must contain every one."""
+    return tuple(dict.fromkeys(fold(text).split()))[:MAX_SEARCH_WORDS]
 
 
 def parse_enum(kind: type[E], value: str) -> E | None:

@@ -237,6 +237,9 @@ tips = Table(
     Column("notice_pending", Flag, nullable=False, server_default="0"),
     # The last time anyone changed the tip: retention counts from it, in every status.
     Column("changed_at", UtcTime),
+    # What /tips WORDS searches: the address, description, links and forward titles, folded
+    # (bot.domain.fold); nothing the tip does not show. A purge leaves the links only.
+    Column("search_text", Text),
     _one_of("category", *TIP_CATEGORIES),
     _one_of("status", *TIP_STATUSES),
     Index("tips_queue", "status", "category", "region"),

@@ -1,13 +1,15 @@
-"""/tips: the moderators' queue, unresolved first, filtered by status, category and region."""
+"""/tips: the moderators' queue, unresolved first, filtered by status, category and region;
+/tips WORDS searches it."""
 
 from __future__ import annotations
 
-from aiogram import Router
-from aiogram.filters import Command
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.domain import Language
+from bot.db.repositories.tips import QueueFilter
+from bot.domain import Language, search_words
 from bot.filters import menu
 from bot.keyboards.callbacks import AdminAction, QueueFilterField, TipQueue, TipQueueFilter
 from bot.screens.common import show
@@ -17,6 +19,8 @@ from bot.screens.tip_queue import (
     queue_keyboard,
     queue_text,
     requested_filter,
+    search_keyboard,
+    search_results_text,
 )
 from bot.services.content import Library
 from bot.services.roles import StaffMember
@@ -45,6 +49,22 @@ async def tips_command(
 ) -> None:
     """/tips, or 🗂 in the /admin menu: the first page, unfiltered."""
     await _show_queue(target, TipQueue(), member, tips, library, language)
+
+
+async def tips_search(
+    message: Message,
+    command: CommandObject,
+    member: StaffMember,
+    tips: TipService,
+    library: Library,
+    language: Language,
+) -> None:
+    """/tips WORDS: tips whose address, description, links or forward titles hold every word,
+    in Kazakh or Russian, whatever their case."""
+    words = search_words(command.args or "")
+    _, rows, total = await tips.queue(QueueFilter(words=words), 0, member, PAGE_SIZE)
+    keyboard = search_keyboard(rows, library, language)
+    await message.answer(search_results_text(words, rows, total), reply_markup=keyboard)
 
 
 async def tips_page(
@@ -78,6 +98,7 @@ async def choose_filter(
 
 def create_router() -> Router:
     router = Router(name=__name__)
+    router.message.register(tips_search, Command("tips", magic=F.args.func(search_words)))
     router.message.register(tips_command, Command("tips"))
     router.callback_query.register(tips_command, menu(AdminAction.TIPS))
     router.callback_query.register(tips_page, TipQueue.filter())

@@ -61,16 +61,42 @@ def _filter_buttons(query: TipQueue) -> list[InlineKeyboardButton]:
 def queue_keyboard(
     rows: list[QueueRow], query: TipQueue, total: int, library: Library, language: Language
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboard()
-    for row in rows:
-        builder.button(text=_row_label(row, library, language), callback_data=TipOpen(tip=row.id))
-    builder.adjust(1)
+    builder = _tip_buttons(rows, library, language)
     if paging := _paging(query, total):
         builder.row(*paging)
     builder.row(*_filter_buttons(query))
     if query.status or query.category or query.region:
         builder.row(InlineKeyboardButton(text=_("Clear filters"), callback_data=TipQueue().pack()))
     return builder.as_markup()
+
+
+def _tip_buttons(rows: list[QueueRow], library: Library, language: Language) -> InlineKeyboard:
+    builder = InlineKeyboard()
+    for row in rows:
+        builder.button(text=_row_label(row, library, language), callback_data=TipOpen(tip=row.id))
+    builder.adjust(1)
+    return builder
+
+
+def search_keyboard(
+    rows: list[QueueRow], library: Library, language: Language
+) -> InlineKeyboardMarkup:
+    """Search results: one page (the words do not fit in a button), and the way back."""
+    builder = _tip_buttons(rows, library, language)
+    builder.row(InlineKeyboardButton(text=_("Clear search"), callback_data=TipQueue().pack()))
+    return builder.as_markup()
+
+
+def search_results_text(words: tuple[str, ...], rows: list[QueueRow], total: int) -> str:
+    text = _("<b>Tips</b>: {count} found").format(count=total)
+    text += "\n" + _("Search: {words}").format(words=escape(" ".join(words)))
+    if not rows:
+        text += "\n\n" + _("Nothing here.")
+    elif total > len(rows):
+        text += "\n\n" + _("The newest {shown} are shown: add a word to narrow the search.").format(
+            shown=len(rows)
+        )
+    return text
 
 
 def queue_text(
@@ -86,6 +112,7 @@ def queue_text(
         text += f"\n{filters}"
     if not rows:  # none at all, or an old page past the end
         text += "\n\n" + _("Nothing here.")
+    text += "\n\n" + _("To search: /tips and words from the address, description or a link.")
     return text
 
 

@@ -103,6 +103,7 @@ def scope_for(where: QueueFilter, actor: StaffMember) -> QueueFilter:
         category=where.category if actor.moderates else TipCategory.WALL_ADVERT,
         # A regional moderator sees their region only.
         region=actor.region or where.region,
+        words=where.words,
     )
 
 

@@ -99,6 +99,28 @@ async def test_moderator_works_the_queue_and_exports(
     assert audit == 4  # two status changes, a note, an export
 
 
+async def test_a_moderator_searches_the_tips_in_either_alphabet_and_case(
+    fake: FakeTelegram, owner: FakeUser, moderators_chat: FakeGroup, tr: Tr
+) -> None:
+    reporter = fake.user(user_id=7004, language_code="ru")
+    await report(reporter, tr, RU, TipCategory.STASH)  # "Алматы, Абая 10", «лёгкие деньги»
+    await report(reporter, tr, RU, TipCategory.CHANNEL)  # t.me/shop_x
+    reply = await owner.send("/tips АБАЯ Легкие")
+    assert tr("Search: {words}", RU).format(words="абая легкие") in reply.text
+    (stash,) = [b for b in reply.buttons if b.startswith("🆕")]
+    assert "t.me/" not in stash
+    reply = await owner.send("/tips SHOP_X")
+    (channel,) = [b for b in reply.buttons if b.startswith("🆕")]
+    assert "t.me/shop_x" in channel
+    reply = await owner.send("/tips нет такого")
+    assert tr("Nothing here.", RU) in reply.text
+    reply = await owner.click(tr("Clear search", RU))  # back to the whole queue
+    assert len([b for b in reply.buttons if b.startswith("🆕")]) == 2
+    assert tr("To search: /tips and words from the address, description or a link.", RU) in (
+        reply.text
+    )
+
+
 async def test_a_stranger_sees_no_tip_and_moves_nothing(
     fake: FakeTelegram,
     moderators_chat: FakeGroup,

@@ -122,7 +122,7 @@ def test_migrate_command(
 ) -> None:
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "sub" / "bot.sqlite3"))
     assert main(["migrate"]) == 0
-    assert "Applied 1 migration(s). (0001)" in capsys.readouterr().out
+    assert "Applied 2 migration(s). (0001, 0002)" in capsys.readouterr().out
     assert (tmp_path / "sub" / "bot.sqlite3").exists()
     assert main(["migrate"]) == 0
     assert "Applied 0 migration(s)" in capsys.readouterr().out

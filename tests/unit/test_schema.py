@@ -20,8 +20,9 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.db import Database
 from bot.db.migrations import MigrationError, head
+from bot.db.repositories.tips import QueueFilter
 from bot.db.schema import metadata
-from bot.domain import Language, TipCategory, TipDraftData, TipStatus
+from bot.domain import Language, TipCategory, TipDraftData, TipStatus, search_words
 from bot.services.roles import StaffMember, StaffRole
 from bot.services.tips import TipService
 from tests import pg_cluster
@@ -72,7 +73,7 @@ async def test_a_database_made_before_alembic_upgrades_in_place(tmp_path: Path) 
     async with Database(path) as db:
         with pytest.raises(MigrationError, match="python -m bot migrate"):
             await db.create_schema_if_empty()  # start-up refuses until migrated
-        assert await db.migrate() == [head()]
+        assert await db.migrate() == ["0001", head()]
         assert await differences(db) == []
         assert await fetch_one(db, "SELECT COUNT(*) FROM users") == 3
         assert await fetch_one(db, "SELECT chat_id FROM users WHERE role = 'teacher'") == (
@@ -88,6 +89,9 @@ async def test_a_database_made_before_alembic_upgrades_in_place(tmp_path: Path) 
         assert view.tip.created_at == dt.datetime(2026, 12, 5, 14, tzinfo=dt.UTC)
         assert [event.kind.value for event in view.events] == ["status", "question", "answer"]
         assert (await tips.view(2)).tip.photo_count == 1
+        # Tips stored before got their search text (revision 0002).
+        searched = await tips.queue(QueueFilter(words=search_words("ӘЙТЕУІР")), 0, OWNER)
+        assert [row.id for row in searched[1]] == [1]
         assert (await fetch_one(db, "SELECT language FROM users WHERE chat_id = 101")) == (
             Language.KK.value
         )

@@ -4,11 +4,11 @@ reporter."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, delete, false, func, literal, select, true, update
+from sqlalchemy import bindparam, case, delete, false, func, literal, select, true, update
 from sqlalchemy import insert as sql_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -36,6 +36,7 @@ from bot.domain import (
     TipDraftData,
     TipEvent,
     TipStatus,
+    fold,
 )
 
 _SELECT_TIP = select(
@@ -53,6 +54,16 @@ _SELECT_TIP = select(
     tips.c.closed_at,
     tips.c.purged,
 )
+
+
+def search_text(
+    address: str | None,
+    description: str | None,
+    urls: Iterable[str] = (),
+    titles: Iterable[str | None] = (),
+) -> str:
+    """What `/tips WORDS` looks in: everything a moderator reads on the tip, folded."""
+    return fold(" ".join(part for part in (address, description, *urls, *titles) if part))
 
 
 def stamp(moment: dt.datetime) -> dt.datetime:
@@ -110,6 +121,12 @@ async def insert(
             created_at=stamp_hour(now),
             changed_at=stamp_hour(now),
             notice_pending=True,
+            search_text=search_text(
+                draft.address,
+                draft.description,
+                (link.url for link in draft.links),
+                (origin.title for origin in draft.origins),
+            ),
         )
         .returning(tips.c.id)
     )
@@ -326,6 +343,7 @@ class QueueFilter:
     status: TipStatus | None = None
     category: TipCategory | None = None
     region: str | None = None
+    words: tuple[str, ...] = ()  # folded (bot.domain.search_words); a tip holds every one
 
 
 def _queue_where(where: QueueFilter) -> list[ColumnElement[bool]]:
@@ -338,6 +356,8 @@ def _queue_where(where: QueueFilter) -> list[ColumnElement[bool]]:
         conditions.append(tips.c.category == where.category.value)
     if where.region is not None:
         conditions.append(tips.c.region == where.region)
+    # Both sides folded by Python: LIKE then compares the same bytes on both engines.
+    conditions.extend(tips.c.search_text.contains(word, autoescape=True) for word in where.words)
     return conditions
 
 
@@ -545,14 +565,18 @@ async def purge_unchanged_before(conn: AsyncConnection, cutoff: dt.datetime) -> 
     """Drop the free text, photos, origins, notes and follow-up texts of every tip nobody
     changed since `cutoff`, whatever its status; keep what statistics count (category, region,
     status, dates, the normalised links)."""
-    result = await conn.execute(
-        update(tips)
-        .where(
-            tips.c.purged.is_(false()),
-            func.coalesce(tips.c.changed_at, tips.c.created_at) < stamp(cutoff),
+    just_purged = list(
+        await conn.scalars(
+            update(tips)
+            .where(
+                tips.c.purged.is_(false()),
+                func.coalesce(tips.c.changed_at, tips.c.created_at) < stamp(cutoff),
+            )
+            .values(description=None, address=None, latitude=None, longitude=None, purged=True)
+            .returning(tips.c.id)
         )
-        .values(description=None, address=None, latitude=None, longitude=None, purged=True)
     )
+    await _search_links_only(conn, just_purged)
     purged = select(tips.c.id).where(tips.c.purged.is_(true()))
     await conn.execute(delete(tip_photos).where(tip_photos.c.tip_id.in_(purged)))
     await conn.execute(delete(tip_origins).where(tip_origins.c.tip_id.in_(purged)))
@@ -566,7 +590,27 @@ async def purge_unchanged_before(conn: AsyncConnection, cutoff: dt.datetime) -> 
         .where(tip_events.c.text.is_not(None), tip_events.c.tip_id.in_(purged))
         .values(text=None)
     )
-    return int(result.rowcount)
+    return len(just_purged)
+
+
+async def _search_links_only(conn: AsyncConnection, tip_ids: Sequence[int]) -> None:
+    """A purged tip stays findable by its links, the only text it keeps."""
+    if not tip_ids:
+        return
+    urls: dict[int, list[str]] = {tip_id: [] for tip_id in tip_ids}
+    for row in await conn.execute(
+        select(tip_links.c.tip_id, tip_links.c.url)
+        .where(tip_links.c.tip_id.in_(tip_ids))
+        .order_by(tip_links.c.tip_id, tip_links.c.position)
+    ):
+        urls[row.tip_id].append(row.url)
+    await conn.execute(
+        update(tips).where(tips.c.id == bindparam("b_id")).values(search_text=bindparam("b_text")),
+        [
+            {"b_id": tip_id, "b_text": search_text(None, None, found)}
+            for tip_id, found in urls.items()
+        ],
+    )
 
 
 async def topic(conn: AsyncConnection, region: str) -> int | None:
