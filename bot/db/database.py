@@ -24,7 +24,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, PendingRollbackError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.db import migrations
+from bot.db import migrations, sqlite_driver
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -99,7 +99,9 @@ class Database:
             assert self.path is not None
             if str(self.path) != ":memory:":
                 create_private(self.path)
-            self._engine = create_async_engine(self.url, pool_size=1, max_overflow=0)
+            self._engine = create_async_engine(
+                self.url, pool_size=1, max_overflow=0, module=sqlite_driver.dbapi()
+            )
             event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
             self._conn = await self._connect_sqlite()
         else:

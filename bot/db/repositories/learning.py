@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import exists, false, func, insert, select, true, update
+from sqlalchemy import bindparam, exists, false, func, insert, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db import dialect
@@ -200,11 +201,21 @@ async def completed_scores(conn: AsyncConnection, chat_id: int) -> dict[str, tup
 async def count_open(
     conn: AsyncConnection, topic_id: str, day: dt.date, role: str, region: str
 ) -> None:
-    statement = dialect.insert(conn, topic_opens).values(
-        topic_id=topic_id, opened_on=day, role=role, region=region, opens=1
-    )
-    await conn.execute(
-        statement.on_conflict_do_update(
+    statement = dialect.prepared(conn, "count_open", _count_open)
+    await conn.execute(statement, {"topic": topic_id, "day": day, "role": role, "region": region})
+
+
+def _count_open(conn: AsyncConnection) -> Any:
+    return (
+        dialect.insert(conn, topic_opens)
+        .values(
+            topic_id=bindparam("topic"),
+            opened_on=bindparam("day"),
+            role=bindparam("role"),
+            region=bindparam("region"),
+            opens=1,
+        )
+        .on_conflict_do_update(
             index_elements=[
                 topic_opens.c.topic_id,
                 topic_opens.c.opened_on,
