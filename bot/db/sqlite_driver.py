@@ -67,6 +67,14 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     def lastrowid(self) -> int | None:  # type: ignore[override]
         return self._lastrowid
 
+    @property
+    def arraysize(self) -> int:
+        return 1  # sqlite3's default; rows are all fetched already
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        pass
+
     def close(self) -> None:
         self._rows.clear()
 
