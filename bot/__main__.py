@@ -139,12 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"Compiled {len(written)} catalogue(s).")
             return 0
         settings = load_settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         if command == "backup":
             if settings.database_url:
                 raise SettingsError(
-                    "backup copies the SQLite file; on PostgreSQL use pg_dump"
-                    " (docs/operations.md, Backups)"
+                    "backup copies the SQLite file; on PostgreSQL use pg_dump (README.md, Backups)"
                 )
             pages = backup(settings.database_path, args.path)
             print(f"Backed up {settings.database_path} to {args.path} ({pages} pages).")

@@ -14,11 +14,16 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.enums import ParseMode
+from aiogram.exceptions import (
+    TelegramNetworkError,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.utils.i18n import I18n
 
 from bot.commands import register_commands
-from bot.config import Settings
+from bot.config import EXPECTATIONS, Settings, SettingsError
 from bot.db import Database
 from bot.delivery import ProgressReporter, TelegramSender
 from bot.handlers import MENU_FEATURES, build_routers
@@ -91,6 +96,36 @@ class Services:
 
     def as_kwargs(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}
+
+
+# getMe at start: network errors are retried by the session (about 8 s in all), then this.
+STARTUP_CHECK_SECONDS = 30.0
+
+
+async def check_telegram(bot: Bot, settings: Settings) -> None:
+    """Before anything else starts, one getMe: a token the Bot API refuses, or a Bot API that
+    does not answer, is the operator's to fix, and gets one line naming the setting (exit
+    status 2) instead of a traceback."""
+    try:
+        await asyncio.wait_for(bot.get_me(), STARTUP_CHECK_SECONDS)
+    except TelegramUnauthorizedError:
+        raise SettingsError(
+            "BOT_TOKEN was refused by the Bot API (401 Unauthorized): copy the token from"
+            " @BotFather again"
+        ) from None
+    except (TelegramNetworkError, TelegramServerError, TimeoutError) as exc:
+        raise SettingsError(
+            f"BOT_API_URL does not answer ({settings.bot_api_url}): {type(exc).__name__};"
+            " expected " + EXPECTATIONS["BOT_API_URL"]
+        ) from None
+
+
+async def delete_leftover_webhook(bot: Bot) -> None:
+    """Polling cannot start while a webhook is set (a cluster ran before): delete it, keeping
+    the updates Telegram holds."""
+    if (await bot.get_webhook_info()).url:
+        await bot.delete_webhook(drop_pending_updates=False)
+        logger.info("Deleted the webhook left from webhook mode, to poll; pending updates kept")
 
 
 def build_services(settings: Settings, db: Database, library: Library) -> Services:
@@ -237,6 +272,8 @@ class Application:
         """Poll until stopped. `handle_as_tasks=False` handles updates one at a time, so that
         a test harness knows an update is done when the next getUpdates confirms it."""
         try:
+            await check_telegram(self.bot, self.settings)
+            await delete_leftover_webhook(self.bot)
             await self.db.open()
             if await self.db.create_schema_if_empty():
                 logger.info("Created the database schema")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -24,6 +24,7 @@ EXPECTATIONS = {
     "MODERATOR_CHAT_ID": "the numeric id of the moderators' chat, like -1001234567890",
     "TIMEZONE": "an IANA time zone name, like Asia/Almaty",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+    "LOG_FORMAT": "text, or json for log collectors",
     "TIPS_PER_DAY": "a whole number from 1 to 100",
     "FLOOD_LIMIT": "a whole number of updates per second from 1 to 100",
     "MODERATOR_LANGUAGE": "kk or ru",
@@ -49,6 +50,7 @@ class Settings(BaseSettings):
     moderator_chat_id: int | None = None
     timezone: str = "Asia/Almaty"
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
     tips_per_day: int = Field(default=5, ge=1, le=100)
     flood_limit: int = Field(default=5, ge=1, le=100)
     # The moderators' chat always gets one language, so a tip never reveals its reporter's.

@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
+
+from pythonjsonlogger.json import JsonFormatter
 
 # These log statements with their parameters (chat ids) at DEBUG (SQLAlchemy's engine logger
 # at INFO): held at WARNING whatever LOG_LEVEL says.
 IDENTIFYING_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool", "alembic")
 
 
-# aiogram logs a line for every update handled; that is noise at INFO and costs time.
-NOISY_LOGGERS = ("aiogram.event",)
+# aiogram logs a line for every update handled, APScheduler one for every job run (every
+# minute): noise at INFO, and the first costs time.
+NOISY_LOGGERS = ("aiogram.event", "apscheduler")
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def silence_identifying_loggers() -> None:
@@ -22,10 +27,24 @@ def silence_identifying_loggers() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+def log_handler(log_format: str, stream: TextIO = sys.stderr) -> logging.Handler:
+    """`LOG_FORMAT=json`: one JSON object per line (time, level, logger, message), for log
+    collectors; otherwise one line of text per record."""
+    handler = logging.StreamHandler(stream)
+    if log_format == "json":
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            )
+        )
+    else:
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    return handler
+
+
+def configure_logging(level: str, log_format: str = "text") -> None:
+    logging.basicConfig(level=level, handlers=[log_handler(log_format)], force=True)
     silence_identifying_loggers()
     if logging.getLevelName(level) > logging.DEBUG:
         for name in NOISY_LOGGERS:

@@ -100,13 +100,21 @@ class Database:
             if str(self.path) != ":memory:":
                 create_private(self.path)
             self._engine = create_async_engine(
-                self.url, pool_size=1, max_overflow=0, module=sqlite_driver.dbapi()
+                self.url,
+                pool_size=1,
+                max_overflow=0,
+                module=sqlite_driver.dbapi(),
+                hide_parameters=True,  # an error's text must not carry a chat id or a tip
             )
             event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
             self._conn = await self._connect_sqlite()
         else:
             self._engine = create_async_engine(
-                self.url, pool_size=POOL_SIZE, max_overflow=0, pool_pre_ping=True
+                self.url,
+                pool_size=POOL_SIZE,
+                max_overflow=0,
+                pool_pre_ping=True,
+                hide_parameters=True,
             )
 
     async def close(self) -> None:
@@ -211,7 +219,8 @@ class Database:
             try:
                 yield conn
             except BaseException:
-                await asyncio.shield(conn.exec_driver_sql("ROLLBACK"))
+                with contextlib.suppress(DBAPIError, PendingRollbackError):
+                    await asyncio.shield(conn.exec_driver_sql("ROLLBACK"))
                 raise
             await conn.exec_driver_sql("COMMIT")
 

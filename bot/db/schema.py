@@ -56,6 +56,8 @@ class UtcTime(TypeDecorator[dt.datetime]):
     def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
+        if value.tzinfo is None:  # astimezone would take it for the server's local time
+            raise ValueError("a time without a time zone")
         value = value.astimezone(dt.UTC)
         return value if dialect.name == "postgresql" else value.isoformat()
 

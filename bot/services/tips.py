@@ -184,6 +184,8 @@ class TipService:
         Dated, not timed, and nothing in it names the chat it came from."""
         text = text.strip()[:MAX_DESCRIPTION]
         async with self._db.transaction() as conn:
+            # One answer per question, also when two arrive at once on PostgreSQL.
+            await tips.lock(conn, tip_id)
             events = await tips.events(conn, tip_id)
             if question_id not in {q.id for q in open_questions(events)}:
                 raise QuestionClosedError(question_id)
@@ -204,6 +206,9 @@ class TipService:
     ) -> Tip:
         """The tip, if this staff member may change it: in their region; a volunteer only
         paints over wall adverts. Checked here whatever a handler checked before."""
+        # Locked until the change commits: two moderators pressing at once on PostgreSQL
+        # take turns, and the second sees the first one's status (SQLite: one writer).
+        await tips.lock(conn, tip_id)
         tip = await tips.get(conn, tip_id)
         if tip is None or await tips.notice_owed(conn, tip_id):
             raise TipNotFoundError(tip_id)  # not yet shown to anyone: not there for staff

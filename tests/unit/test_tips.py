@@ -11,7 +11,15 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.db import Database
 from bot.db.repositories.tips import QueueFilter
-from bot.domain import EventKind, TipCategory, TipDraftData, TipStatus, search_words
+from bot.domain import (
+    EventKind,
+    Origin,
+    OriginKind,
+    TipCategory,
+    TipDraftData,
+    TipStatus,
+    search_words,
+)
 from bot.services.links import normalise
 from bot.services.roles import PermissionDeniedError, StaffMember, StaffRole
 from bot.services.tips import (
@@ -371,3 +379,33 @@ async def test_search_folds_kazakh_and_russian_the_same_on_both_engines(
     assert await tips.purge_unchanged(90) == 2
     assert await found(tips, "даңғылы") == []
     assert await found(tips, "kazak_shop") == [shop.id]
+
+
+async def test_search_keeps_hidden_what_the_queue_hides(
+    db: Database, clock: Clock[dt.datetime]
+) -> None:
+    """A volunteer finds wall adverts only; a tip whose card is still owed is found by nobody
+    and counts in no "×N" group; a forward's person or private group is not searchable."""
+    service = TipService(db, clock)  # notices not posted: as right after Send
+    volunteer = StaffMember(6, StaffRole.VOLUNTEER, None)
+    shown = (await service.submit(channel("t.me/grouped_shop"))).tip
+    await service.notice_posted(shown.id)
+    hidden = (await service.submit(channel("t.me/grouped_shop"))).tip
+    assert await found(service, "grouped_shop") == [shown.id]
+    assert await found(service, "grouped_shop", volunteer) == []
+    group = (await service.view(shown.id)).group
+    assert group is not None and group.size == 1  # the hidden second tip is not counted
+    forwarded = TipDraftData(
+        category=TipCategory.RECRUITING,
+        origins=(
+            Origin(OriginKind.USER, "Aigerim Sultanova", None),
+            Origin(OriginKind.PRIVATE_CHAT, "11Б мектеп 5", None),
+            Origin(OriginKind.PRIVATE_CHANNEL, "Быстрые Деньги KZ", None),
+        ),
+    )
+    tip = (await service.submit(forwarded)).tip
+    await service.notice_posted(tip.id)
+    await service.notice_posted(hidden.id)
+    assert await found(service, "aigerim") == []
+    assert await found(service, "мектеп") == []
+    assert await found(service, "быстрые деньги") == [tip.id]

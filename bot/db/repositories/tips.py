@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, false, func, literal, select, true, update
+from sqlalchemy import bindparam, case, delete, false, func, literal, or_, select, true, update
 from sqlalchemy import insert as sql_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -54,6 +54,11 @@ _SELECT_TIP = select(
     tips.c.closed_at,
     tips.c.purged,
 )
+
+
+# A private channel's title names the shop; a person's name or a private group's title
+# ("11B, school 5") could gather the tips of one circle of friends: not searchable.
+SEARCHABLE_ORIGINS = frozenset({OriginKind.PRIVATE_CHANNEL})
 
 
 def search_text(
@@ -125,7 +130,7 @@ async def insert(
                 draft.address,
                 draft.description,
                 (link.url for link in draft.links),
-                (origin.title for origin in draft.origins),
+                (o.title for o in draft.origins if o.kind in SEARCHABLE_ORIGINS),
             ),
         )
         .returning(tips.c.id)
@@ -237,6 +242,12 @@ async def get(conn: AsyncConnection, tip_id: int) -> Tip | None:
     return None if row is None else _tip(row, await _parts(conn, tip_id))
 
 
+async def lock(conn: AsyncConnection, tip_id: int) -> None:
+    """Hold the tip's row until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
+    already admits one writer at a time and renders no FOR UPDATE)."""
+    await conn.execute(select(tips.c.id).where(tips.c.id == tip_id).with_for_update())
+
+
 async def get_by_receipt(conn: AsyncConnection, receipt_hash: str) -> Tip | None:
     row = (await conn.execute(_SELECT_TIP.where(tips.c.receipt_hash == receipt_hash))).first()
     return None if row is None else _tip(row, _Parts())
@@ -245,12 +256,21 @@ async def get_by_receipt(conn: AsyncConnection, receipt_hash: str) -> Tip | None
 def _same_place_tips(tip_id: Any) -> Any:
     """The ids of the tips that share a place with a tip (itself included): any of its links'
     keys."""
-    mine, other = tip_links.alias("mine"), tip_links.alias("other")
+    mine, other, shown = tip_links.alias("mine"), tip_links.alias("other"), tips.alias("shown")
     return (
         select(other.c.tip_id)
         .distinct()
-        .select_from(mine.join(other, other.c.place_key == mine.c.place_key))
-        .where(mine.c.tip_id == tip_id)
+        .select_from(
+            mine.join(other, other.c.place_key == mine.c.place_key).join(
+                shown, shown.c.id == other.c.tip_id
+            )
+        )
+        # Another tip whose notice is still owed is nobody's to count yet: "×3" turning "×4"
+        # before its card arrives would date it. (Its own card counts itself.)
+        .where(
+            mine.c.tip_id == tip_id,
+            or_(shown.c.notice_pending.is_(false()), other.c.tip_id == tip_id),
+        )
     )
 
 
