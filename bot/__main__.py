@@ -62,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     # `python -m bot` without a token runs the demo with these.
     parser.set_defaults(host=DEMO_HOST, port=DEMO_PORT, database=DEMO_DATABASE)
+    webhook = commands.add_parser(
+        "webhook", help="serve updates posted by Telegram (cluster mode, behind a balancer)"
+    )
+    webhook.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
+    webhook.add_argument("--port", type=int, default=8081, help="port (%(default)s)")
     commands.add_parser("migrate", help="apply database migrations and exit")
     backup_parser = commands.add_parser(
         "backup", help="copy the database to PATH while the bot may keep running"
@@ -77,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
 async def _migrate(settings: Settings) -> list[str]:
     async with Database(settings.database) as db:
         return await db.migrate()
+
+
+async def _serve_webhook(settings: Settings, host: str, port: int) -> None:
+    from bot.app import Application
+
+    await Application(settings).serve_webhook(host, port)
 
 
 async def _run(settings: Settings) -> None:
@@ -160,6 +171,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print("BOT_TOKEN is not set: starting the local demo.", file=sys.stderr)
             return _demo(args, settings)
         settings.require_token()
+        if command == "webhook":
+            settings.require_webhook_secret()
+            asyncio.run(_serve_webhook(settings, args.host, args.port))
+            return 0
         asyncio.run(_run(settings))
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)

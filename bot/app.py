@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import gc
 import logging
+import signal
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from aiogram.exceptions import (
 )
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.utils.i18n import I18n
+from aiohttp import web
 
 from bot.commands import register_commands
 from bot.config import EXPECTATIONS, Settings, SettingsError
@@ -57,6 +59,7 @@ from bot.services.stats import StatsService
 from bot.services.tips import TipService
 from bot.services.users import UserService
 from bot.telegram_session import PatientRequests, TelegramSession
+from bot.webhook import create_webhook_app
 
 logger = logging.getLogger(__name__)
 
@@ -230,6 +233,7 @@ class Application:
         self.services.campaigns.schedule(self.scheduler)
         self._delivery: asyncio.Task[None] | None = None
         self.poller = Poller(self.dispatcher, self.bot)
+        self._webhook_stop: asyncio.Event | None = None
         self.dispatcher.startup.register(self._on_startup)
         self.dispatcher.shutdown.register(self._on_shutdown)
 
@@ -290,6 +294,35 @@ class Application:
             await self.bot.session.close()
             await self.db.close()
 
+    async def serve_webhook(self, host: str, port: int, *, handle_signals: bool = True) -> None:
+        """Serve updates posted by Telegram (bot/webhook.py) until stopped. A replica only
+        handles updates: the worker sets the webhook and runs the scheduled work."""
+        self._webhook_stop = asyncio.Event()
+        runner = web.AppRunner(create_webhook_app(self), handle_signals=False)
+        try:
+            await check_telegram(self.bot, self.settings)
+            await self.db.open()
+            if await self.db.create_schema_if_empty():
+                logger.info("Created the database schema")
+            await runner.setup()
+            await web.TCPSite(runner, host, port).start()
+            logger.info(
+                "Serving webhook updates at http://%s:%d%s", host, port, self.settings.webhook_path
+            )
+            if handle_signals:
+                loop = asyncio.get_running_loop()
+                for signum in (signal.SIGTERM, signal.SIGINT):
+                    loop.add_signal_handler(signum, self._webhook_stop.set)
+            await self._webhook_stop.wait()
+        finally:
+            await runner.cleanup()  # stops taking updates, lets those in flight finish
+            await self.notifier.stop()
+            await self.bot.session.close()
+            await self.db.close()
+            logger.info("Stopped serving webhook updates")
+
     async def stop(self) -> None:
-        """Ask `run()` to stop; it returns once shutdown is complete."""
+        """Ask `run()` or `serve_webhook()` to stop; it returns once shutdown is complete."""
+        if self._webhook_stop is not None:
+            self._webhook_stop.set()
         self.poller.stop()

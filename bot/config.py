@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,6 +26,9 @@ EXPECTATIONS = {
     "TIMEZONE": "an IANA time zone name, like Asia/Almaty",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
     "LOG_FORMAT": "text, or json for log collectors",
+    "WEBHOOK_PATH": "the path Telegram posts updates to, like /webhook",
+    "WEBHOOK_SECRET": "1-256 characters A-Z, a-z, 0-9, _ and -, sent by Telegram in a header",
+    "WEBHOOK_URL": "the public https URL Telegram posts updates to (the worker sets it)",
     "TIPS_PER_DAY": "a whole number from 1 to 100",
     "FLOOD_LIMIT": "a whole number of updates per second from 1 to 100",
     "MODERATOR_LANGUAGE": "kk or ru",
@@ -51,6 +55,10 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Almaty"
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
+    # Cluster mode (`python -m bot webhook`): replicas behind a load balancer.
+    webhook_path: str = "/webhook"
+    webhook_secret: SecretStr | None = None
+    webhook_url: str | None = None
     tips_per_day: int = Field(default=5, ge=1, le=100)
     flood_limit: int = Field(default=5, ge=1, le=100)
     # The moderators' chat always gets one language, so a tip never reveals its reporter's.
@@ -151,6 +159,29 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("not 1-256 characters A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _path_shape(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("not a path starting with /")
+        return value
+
+    def require_webhook_secret(self) -> str:
+        if self.webhook_secret is None:
+            raise SettingsError(
+                "WEBHOOK_SECRET is not set: expected " + EXPECTATIONS["WEBHOOK_SECRET"]
+            )
+        return self.webhook_secret.get_secret_value()
 
     def require_token(self) -> SecretStr:
         if self.bot_token is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
@@ -49,3 +50,14 @@ def configure_logging(level: str, log_format: str = "text") -> None:
     if logging.getLevelName(level) > logging.DEBUG:
         for name in NOISY_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def where_it_failed(exc: BaseException) -> str:
+    """An exception's type and stack, not its message: a database error's message carries
+    the statement's values (a chat id, a tip's text), a validation error's the input."""
+    chain: list[str] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(chain) < 10:  # a chain can loop
+        chain.append(type(seen).__qualname__)
+        seen = seen.__cause__ or seen.__context__
+    return " <- ".join(chain) + "\n" + "".join(traceback.format_tb(exc.__traceback__))

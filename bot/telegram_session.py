@@ -26,11 +26,24 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramConflictError,
+    TelegramEntityTooLarge,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import InputFile
 from aiohttp import ClientError, ClientTimeout
+
+from bot.metrics import TELEGRAM_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +108,23 @@ class PatientRequests(BaseRequestMiddleware):
         raise AssertionError("unreachable: the last attempt returns or raises")
 
 
+_ERROR_CODES: tuple[tuple[type[Exception], int], ...] = (
+    (TelegramRetryAfter, 429),
+    (TelegramBadRequest, 400),
+    (TelegramUnauthorizedError, 401),
+    (TelegramForbiddenError, 403),
+    (TelegramNotFound, 404),
+    (TelegramConflictError, 409),
+    (TelegramEntityTooLarge, 413),
+    (TelegramServerError, 500),
+)
+
+
+def error_code(exc: Exception) -> str:
+    """The Bot API's error code of a failed request, for the metrics; 0 for a network error."""
+    return next((str(code) for kind, code in _ERROR_CODES if isinstance(exc, kind)), "0")
+
+
 class TelegramSession(AiohttpSession):
     """aiogram's session with two differences measured in bench/updates.py:
 
@@ -111,6 +141,18 @@ class TelegramSession(AiohttpSession):
         self._encrypted = base_url.startswith("https://")
 
     async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 - aiogram's signature
+    ) -> TelegramType:
+        try:
+            return await self._request(bot, method, timeout)
+        except (TelegramAPIError, TelegramNetworkError) as exc:
+            TELEGRAM_ERRORS.labels(method.__api_method__, error_code(exc)).inc()
+            raise
+
+    async def _request(
         self,
         bot: Bot,
         method: TelegramMethod[TelegramType],

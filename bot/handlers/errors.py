@@ -4,7 +4,6 @@ into a logged traceback and an apology. The bot keeps running either way."""
 from __future__ import annotations
 
 import logging
-import traceback
 from typing import Any
 
 from aiogram import Router
@@ -16,6 +15,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Profile
 from bot.i18n import language_from_telegram, speaking
+from bot.logs import where_it_failed
 from bot.services.learning import UnknownContentError
 from bot.services.users import InvalidChoiceError, UnknownUserError, UserService
 
@@ -54,20 +54,9 @@ async def unreachable_user(event: ErrorEvent, users: UserService, **data: Any) -
     logger.info("Update %s: the chat cannot be reached any more", event.update.update_id)
 
 
-def _where_it_failed(exc: BaseException) -> str:
-    """The exception's type and stack, not its message: a database error's message carries
-    the statement's values (a chat id, a tip's text), a validation error's the input."""
-    chain: list[str] = []
-    seen: BaseException | None = exc
-    while seen is not None and len(chain) < 10:  # a chain can loop
-        chain.append(type(seen).__qualname__)
-        seen = seen.__cause__ or seen.__context__
-    return " <- ".join(chain) + "\n" + "".join(traceback.format_tb(exc.__traceback__))
-
-
 async def unexpected_error(event: ErrorEvent, i18n: I18n, **data: Any) -> None:
     # The update id, not the user: log lines must not tie anyone to what they did.
-    logger.error("Update %s failed: %s", event.update.update_id, _where_it_failed(event.exception))
+    logger.error("Update %s failed: %s", event.update.update_id, where_it_failed(event.exception))
     with speaking(i18n, _locale(data.get("profile"), data.get("event_from_user"))):
         try:
             await _reply(

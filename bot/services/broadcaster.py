@@ -29,6 +29,7 @@ from typing import Protocol
 from bot.db import Database
 from bot.db.repositories import broadcasts
 from bot.domain import Broadcast, BroadcastContent, BroadcastStatus, Language
+from bot.metrics import BROADCAST_MESSAGES
 from bot.services.pacing import QuietHours, RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -363,6 +364,8 @@ class _Delivery:
             except BaseException:
                 self.outcomes[:0] = outcomes
                 raise
+        for _, state, _ in outcomes:
+            BROADCAST_MESSAGES.labels(state).inc()
         blocked = [chat_id for chat_id, state, _ in outcomes if state == "blocked"]
         if blocked and self.engine._on_unreachable is not None:
             # record() unsubscribed them: profiles held in memory must learn it too.

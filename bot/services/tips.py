@@ -27,6 +27,7 @@ from bot.domain import (
     TipEvent,
     TipStatus,
 )
+from bot.metrics import TIPS_RECEIVED
 from bot.services import receipts
 from bot.services.links import extract
 from bot.services.roles import PermissionDeniedError, StaffMember
@@ -118,6 +119,7 @@ class TipService:
             tip_id = await tips.insert(conn, draft, receipts.hash_code(code), self._now())
             tip = await tips.get(conn, tip_id)
         assert tip is not None
+        TIPS_RECEIVED.inc()
         # Out of the WAL at once: there, the tip's pages would sit next to whatever the
         # reporter's chat wrote just before (a profile, a quiz answer), in commit order.
         await self._db.checkpoint()
