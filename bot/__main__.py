@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     webhook.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
     webhook.add_argument("--port", type=int, default=8081, help="port (%(default)s)")
+    commands.add_parser(
+        "worker", help="campaigns, broadcasts and retention beside webhook replicas (one active)"
+    )
     commands.add_parser("migrate", help="apply database migrations and exit")
     backup_parser = commands.add_parser(
         "backup", help="copy the database to PATH while the bot may keep running"
@@ -88,6 +91,12 @@ async def _serve_webhook(settings: Settings, host: str, port: int) -> None:
     from bot.app import Application
 
     await Application(settings).serve_webhook(host, port)
+
+
+async def _serve_worker(settings: Settings) -> None:
+    from bot.app import Application
+
+    await Application(settings).serve_worker()
 
 
 async def _run(settings: Settings) -> None:
@@ -171,6 +180,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print("BOT_TOKEN is not set: starting the local demo.", file=sys.stderr)
             return _demo(args, settings)
         settings.require_token()
+        if command == "worker":
+            settings.require_webhook_secret()
+            settings.require_webhook_url()
+            asyncio.run(_serve_worker(settings))
+            return 0
         if command == "webhook":
             settings.require_webhook_secret()
             asyncio.run(_serve_webhook(settings, args.host, args.port))

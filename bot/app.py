@@ -9,6 +9,7 @@ import datetime as dt
 import gc
 import logging
 import signal
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ from bot.db import Database
 from bot.delivery import ProgressReporter, TelegramSender
 from bot.handlers import MENU_FEATURES, build_routers
 from bot.i18n import create_i18n
+from bot.leader import LeadershipLostError, WorkerLock
 from bot.logs import silence_identifying_loggers
 from bot.middlewares import (
     InFlightMiddleware,
@@ -53,6 +55,7 @@ from bot.services.learning import LearningService
 from bot.services.limits import DailyQuota, SlidingLimit
 from bot.services.pacing import RateLimiter
 from bot.services.privacy import PrivacyService
+from bot.services.profile_cache import ProfileCache
 from bot.services.reporting import ReportSender
 from bot.services.roles import RoleService
 from bot.services.stats import StatsService
@@ -298,6 +301,7 @@ class Application:
         """Serve updates posted by Telegram (bot/webhook.py) until stopped. A replica only
         handles updates: the worker sets the webhook and runs the scheduled work."""
         self._webhook_stop = asyncio.Event()
+        self._without_profile_cache()
         runner = web.AppRunner(create_webhook_app(self), handle_signals=False)
         try:
             await check_telegram(self.bot, self.settings)
@@ -321,8 +325,68 @@ class Application:
             await self.db.close()
             logger.info("Stopped serving webhook updates")
 
+    async def serve_worker(self, *, handle_signals: bool = True) -> None:
+        """The scheduled work beside webhook replicas (campaigns, broadcasts, retention, owed
+        tip cards), in one active worker at a time (bot/leader.py); a second one stands by
+        and takes over when the first dies. Once active it points Telegram at WEBHOOK_URL."""
+        self._webhook_stop = asyncio.Event()
+        self._without_profile_cache()
+        lock, active = WorkerLock(self.db), False
+        try:
+            await check_telegram(self.bot, self.settings)
+            await self.db.open()
+            if await self.db.create_schema_if_empty():
+                logger.info("Created the database schema")
+            if handle_signals:
+                loop = asyncio.get_running_loop()
+                for signum in (signal.SIGTERM, signal.SIGINT):
+                    loop.add_signal_handler(signum, self._webhook_stop.set)
+            if not await self._until_stopped(lock.acquire()):
+                return
+            active = True
+            logger.info("This worker is active")
+            await self.bot.set_webhook(
+                url=self.settings.require_webhook_url(),
+                secret_token=self.settings.require_webhook_secret(),
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+            )
+            logger.info("Webhook set")
+            await self._on_startup()
+            await self._until_stopped(lock.hold())
+        except LeadershipLostError:
+            logger.error("Lost the worker lock's connection: stopping, another worker takes over")
+        finally:
+            if active:
+                await self._on_shutdown()
+            await lock.release()
+            await self.bot.session.close()
+            await self.db.close()
+            logger.info("Worker stopped")
+
+    def _without_profile_cache(self) -> None:
+        """The profile cache is exact only while one process writes the database; beside
+        other replicas it would serve profiles they changed. Every read goes to the database
+        (misses of one turn of the event loop still share one query)."""
+        self.services.users.cache = ProfileCache(capacity=0)
+
+    async def _until_stopped(self, work: Coroutine[Any, Any, None]) -> bool:
+        """Run `work` until it ends (True) or stop() is called first (False)."""
+        assert self._webhook_stop is not None
+        task = asyncio.create_task(work)
+        stopping = asyncio.create_task(self._webhook_stop.wait())
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if task.done():
+            task.result()  # raises what the work raised
+            return True
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return False
+
     async def stop(self) -> None:
-        """Ask `run()` or `serve_webhook()` to stop; it returns once shutdown is complete."""
+        """Ask `run()`, `serve_webhook()` or `serve_worker()` to stop; it returns once
+        shutdown is complete."""
         if self._webhook_stop is not None:
             self._webhook_stop.set()
         self.poller.stop()

@@ -183,6 +183,11 @@ class Settings(BaseSettings):
             )
         return self.webhook_secret.get_secret_value()
 
+    def require_webhook_url(self) -> str:
+        if not self.webhook_url:
+            raise SettingsError("WEBHOOK_URL is not set: expected " + EXPECTATIONS["WEBHOOK_URL"])
+        return self.webhook_url
+
     def require_token(self) -> SecretStr:
         if self.bot_token is None:
             raise SettingsError("BOT_TOKEN is not set: expected " + EXPECTATIONS["BOT_TOKEN"])

@@ -220,7 +220,12 @@ async def test_sigterm_during_a_broadcast_exits_0_and_resumes(
     # The batch in flight was finished and recorded before the exit: nothing to send twice.
     assert claimed(bot, broadcast_id) == 0
     name, _, sent, _, _ = status(bot, broadcast_id)
-    assert name == "running" and sent == deliveries.delivered < len(audience)
+    assert name == "running" and sent == deliveries.delivered < len(audience), (
+        sent,
+        deliveries.copies,
+        deliveries.duplicates,
+        bot.log_tail(80),
+    )
     where = f"SIGTERM after {deliveries.delivered}/{len(audience)} delivered"
 
     await bot.start()

@@ -360,3 +360,20 @@ async def test_the_service_checks_who_starts_and_steers_a_broadcast(
         await service.control(everyone.id, BroadcastControl.PAUSE, astana_moderator)
     paused = await service.control(mine.id, BroadcastControl.PAUSE, astana_moderator)
     assert paused.status.value == "paused"
+
+
+async def test_outcomes_written_twice_count_once(
+    db: Database, service: BroadcastService, crowd: list[int]
+) -> None:
+    """A flush whose COMMIT went through while it was being cancelled is written again by the
+    next flush: the counts must not grow twice."""
+    broadcast = await service.start(BOTH, Audience(), urgent=False, actor=STAFF)
+    assert broadcast is not None
+    async with db.transaction() as conn:
+        claimed = await repo.claim(conn, broadcast.id, 3)
+    outcomes = [(chat_id, "sent", None) for chat_id, _ in claimed]
+    for _ in range(2):
+        async with db.transaction() as conn:
+            await repo.record(conn, broadcast.id, outcomes)
+    after = await service.get(broadcast.id)
+    assert after.sent == 3

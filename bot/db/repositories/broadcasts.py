@@ -207,7 +207,25 @@ async def record(
     results: Sequence[tuple[int, str, str | None]],
 ) -> None:
     """Store each recipient's outcome ('sent', 'failed', 'blocked') and update the counts;
-    a blocked chat is unsubscribed, so it is not addressed again."""
+    a blocked chat is unsubscribed, so it is not addressed again.
+
+    Idempotent: an outcome already stored is not counted again. A flush whose COMMIT went
+    through while its task was being cancelled is written again by the next one (the engine
+    cannot know it committed); counting it twice made `sent` exceed the messages sent."""
+    if not results:
+        return
+    still_open = set(
+        await conn.scalars(
+            select(_deliveries.chat_id)
+            .where(
+                _deliveries.broadcast_id == broadcast_id,
+                _deliveries.chat_id.in_([chat_id for chat_id, _, _ in results]),
+                _deliveries.state.in_(("claimed", "pending")),
+            )
+            .with_for_update()
+        )
+    )
+    results = [outcome for outcome in results if outcome[0] in still_open]
     if not results:
         return
     await conn.execute(
