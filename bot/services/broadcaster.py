@@ -156,6 +156,7 @@ class Broadcaster:
     async def deliver(self, broadcast_id: int) -> Broadcast | None:
         """Send one broadcast until it is done, paused, cancelled or held by quiet hours."""
         run = _Delivery(self, broadcast_id)
+        logger.info("Broadcast %d: sending", broadcast_id)
         flusher = asyncio.create_task(run.flush_regularly(), name="broadcast-outcomes")
         try:
             broadcast = await run.send_all()
@@ -170,6 +171,16 @@ class Broadcaster:
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
         await run.finish()
+        if (final := run.broadcast) is not None:  # counts only: nobody is named
+            logger.info(
+                "Broadcast %d %s: %d sent, %d failed, %d blocked of %d",
+                final.id,
+                final.status.value,
+                final.sent,
+                final.failed,
+                final.blocked,
+                final.total,
+            )
         return None if broadcast is None else run.broadcast  # as it stands after the finish
 
     async def _report(self, broadcast: Broadcast, sent_here: int, started: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -377,3 +378,16 @@ async def test_outcomes_written_twice_count_once(
             await repo.record(conn, broadcast.id, outcomes)
     after = await service.get(broadcast.id)
     assert after.sent == 3
+
+
+async def test_a_finished_broadcast_is_one_log_line_of_counts(
+    db: Database, service: BroadcastService, crowd: list[int], caplog: pytest.LogCaptureFixture
+) -> None:
+    broadcast = await service.start(BOTH, Audience(), urgent=False, actor=STAFF)
+    assert broadcast is not None
+    with caplog.at_level(logging.INFO, logger="bot.services.broadcaster"):
+        await make_engine(db, ScriptedSender()).deliver(broadcast.id)
+    lines = [r.getMessage() for r in caplog.records]
+    total = len(crowd)
+    assert f"Broadcast {broadcast.id} done: {total} sent, 0 failed, 0 blocked of {total}" in lines
+    assert not any(str(chat_id) in line for line in lines for chat_id in crowd)
