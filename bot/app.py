@@ -236,7 +236,7 @@ class Application:
         self.services.campaigns.schedule(self.scheduler)
         self._delivery: asyncio.Task[None] | None = None
         self.poller = Poller(self.dispatcher, self.bot)
-        self._webhook_stop: asyncio.Event | None = None
+        self._stop_requested: asyncio.Event | None = None
         self.dispatcher.startup.register(self._on_startup)
         self.dispatcher.shutdown.register(self._on_shutdown)
 
@@ -281,9 +281,7 @@ class Application:
         try:
             await check_telegram(self.bot, self.settings)
             await delete_leftover_webhook(self.bot)
-            await self.db.open()
-            if await self.db.create_schema_if_empty():
-                logger.info("Created the database schema")
+            await self._open_database()
             await self.poller.run(
                 allowed_updates=self.dispatcher.resolve_used_update_types(),
                 handle_as_tasks=handle_as_tasks,
@@ -300,24 +298,20 @@ class Application:
     async def serve_webhook(self, host: str, port: int, *, handle_signals: bool = True) -> None:
         """Serve updates posted by Telegram (bot/webhook.py) until stopped. A replica only
         handles updates: the worker sets the webhook and runs the scheduled work."""
-        self._webhook_stop = asyncio.Event()
+        self._stop_requested = asyncio.Event()
         self._without_profile_cache()
         runner = web.AppRunner(create_webhook_app(self), handle_signals=False)
         try:
             await check_telegram(self.bot, self.settings)
-            await self.db.open()
-            if await self.db.create_schema_if_empty():
-                logger.info("Created the database schema")
+            await self._open_database()
             await runner.setup()
             await web.TCPSite(runner, host, port).start()
             logger.info(
                 "Serving webhook updates at http://%s:%d%s", host, port, self.settings.webhook_path
             )
             if handle_signals:
-                loop = asyncio.get_running_loop()
-                for signum in (signal.SIGTERM, signal.SIGINT):
-                    loop.add_signal_handler(signum, self._webhook_stop.set)
-            await self._webhook_stop.wait()
+                self._stop_on_signals(self._stop_requested)
+            await self._stop_requested.wait()
         finally:
             await runner.cleanup()  # stops taking updates, lets those in flight finish
             await self.notifier.stop()
@@ -329,18 +323,14 @@ class Application:
         """The scheduled work beside webhook replicas (campaigns, broadcasts, retention, owed
         tip cards), in one active worker at a time (bot/leader.py); a second one stands by
         and takes over when the first dies. Once active it points Telegram at WEBHOOK_URL."""
-        self._webhook_stop = asyncio.Event()
+        self._stop_requested = asyncio.Event()
         self._without_profile_cache()
         lock, active = WorkerLock(self.db), False
         try:
             await check_telegram(self.bot, self.settings)
-            await self.db.open()
-            if await self.db.create_schema_if_empty():
-                logger.info("Created the database schema")
+            await self._open_database()
             if handle_signals:
-                loop = asyncio.get_running_loop()
-                for signum in (signal.SIGTERM, signal.SIGINT):
-                    loop.add_signal_handler(signum, self._webhook_stop.set)
+                self._stop_on_signals(self._stop_requested)
             if not await self._until_stopped(lock.acquire()):
                 return
             active = True
@@ -363,6 +353,19 @@ class Application:
             await self.db.close()
             logger.info("Worker stopped")
 
+    async def _open_database(self) -> None:
+        """Open it, creating the schema of an empty one; one behind the code is refused."""
+        await self.db.open()
+        if await self.db.create_schema_if_empty():
+            logger.info("Created the database schema")
+
+    @staticmethod
+    def _stop_on_signals(stop: asyncio.Event) -> None:
+        """SIGTERM (docker stop, systemd) and SIGINT end serve_webhook() and serve_worker()."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+
     def _without_profile_cache(self) -> None:
         """The profile cache is exact only while one process writes the database; beside
         other replicas it would serve profiles they changed. Every read goes to the database
@@ -371,9 +374,9 @@ class Application:
 
     async def _until_stopped(self, work: Coroutine[Any, Any, None]) -> bool:
         """Run `work` until it ends (True) or stop() is called first (False)."""
-        assert self._webhook_stop is not None
+        assert self._stop_requested is not None
         task = asyncio.create_task(work)
-        stopping = asyncio.create_task(self._webhook_stop.wait())
+        stopping = asyncio.create_task(self._stop_requested.wait())
         await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
         if task.done():
@@ -387,6 +390,6 @@ class Application:
     async def stop(self) -> None:
         """Ask `run()`, `serve_webhook()` or `serve_worker()` to stop; it returns once
         shutdown is complete."""
-        if self._webhook_stop is not None:
-            self._webhook_stop.set()
+        if self._stop_requested is not None:
+            self._stop_requested.set()
         self.poller.stop()

@@ -7,30 +7,18 @@ from __future__ import annotations
 
 import itertools
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import make_url
 
 from bot.db import Database
 from tests import pg_cluster
 
 ENGINES = ("sqlite", "postgresql")
 _numbers = itertools.count()
-_PSQL = shutil.which("psql") or "psql"
-
-
-def _psql(url: str, sql: str) -> None:
-    subprocess.run(
-        [_PSQL, "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql], check=True, capture_output=True
-    )
 
 
 @pytest.fixture(scope="session")
@@ -43,14 +31,8 @@ def postgres_server() -> Iterator[str]:
         return
     if pg_cluster.binaries() is None:
         pytest.skip(f"PostgreSQL is not installed: {pg_cluster.INSTALL_HINT}")
-    # Not under pytest's own temporary directory: it is closed to the `postgres` user.
-    directory = Path(tempfile.mkdtemp(prefix="qorgan-pg-"))
-    directory.chmod(0o755)
-    try:
-        yield pg_cluster.start(directory)
-    finally:
-        pg_cluster.stop(directory)
-        shutil.rmtree(directory, ignore_errors=True)
+    with pg_cluster.throwaway() as url:
+        yield url
 
 
 def _worker() -> str:
@@ -61,15 +43,7 @@ def _worker() -> str:
 def postgres_template(postgres_server: str) -> str:
     """A database migrated to the newest schema by `python -m bot migrate`, to copy."""
     name = f"qorgan_template_{_worker()}_{os.getpid()}"
-    _psql(postgres_server, f"DROP DATABASE IF EXISTS {name}")
-    _psql(postgres_server, f"CREATE DATABASE {name}")
-    url = make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
-    subprocess.run(
-        [sys.executable, "-m", "bot", "migrate"],
-        check=True,
-        capture_output=True,
-        env={**os.environ, "DATABASE_URL": url, "BOT_TOKEN": ""},
-    )
+    pg_cluster.migrated_database(postgres_server, name)
     return name
 
 
@@ -77,9 +51,9 @@ def postgres_template(postgres_server: str) -> str:
 def postgres_url(postgres_server: str, postgres_template: str) -> Iterator[str]:
     """A fresh database of the newest schema, dropped after the test."""
     name = f"qorgan_{_worker()}_{os.getpid()}_{next(_numbers)}"
-    _psql(postgres_server, f"CREATE DATABASE {name} TEMPLATE {postgres_template}")
-    yield make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
-    _psql(postgres_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    pg_cluster.psql(postgres_server, f"CREATE DATABASE {name} TEMPLATE {postgres_template}")
+    yield pg_cluster.database_url(postgres_server, name)
+    pg_cluster.psql(postgres_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(params=ENGINES)

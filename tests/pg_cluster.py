@@ -9,14 +9,19 @@ installs them.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 INSTALL_HINT = "sudo apt-get install postgresql (then run the tests again)"
 SUPERUSER = "qorgan"
@@ -94,6 +99,49 @@ def stop(directory: Path) -> None:
         check=False,
         capture_output=True,
     )
+
+
+@contextlib.contextmanager
+def throwaway() -> Iterator[str]:
+    """A cluster for as long as the block runs; its URL."""
+    # Not under pytest's own temporary directory: it is closed to the `postgres` user.
+    directory = Path(tempfile.mkdtemp(prefix="qorgan-pg-"))
+    directory.chmod(0o755)
+    try:
+        yield start(directory)
+    finally:
+        stop(directory)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def psql(url: str, sql: str, *, fields: bool = False) -> str:
+    """Run SQL with psql; its output (`fields`: unaligned, one row a line, cells split by
+    the ASCII unit separator)."""
+    output = ["-At", "-F", "\x1f"] if fields else ["-q"]
+    return subprocess.run(
+        [shutil.which("psql") or "psql", *output, "-v", "ON_ERROR_STOP=1", url],
+        input=sql,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def database_url(server: str, name: str) -> str:
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def migrated_database(server: str, name: str) -> str:
+    """A new database with the newest schema, made by `python -m bot migrate`; its URL."""
+    psql(server, f"DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}")
+    url = database_url(server, name)
+    subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "DATABASE_URL": url, "BOT_TOKEN": ""},
+    )
+    return url
 
 
 def main(argv: list[str]) -> int:

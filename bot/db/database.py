@@ -183,8 +183,10 @@ class Database:
         return self._conn
 
     async def migrate(self) -> list[str]:
-        """Apply pending migrations; return the revisions applied."""
-        async with self._migration_connection() as conn:
+        """Apply pending migrations, all in one transaction (both engines change their
+        schema transactionally: a failing revision leaves the database as it was); return
+        the revisions applied."""
+        async with self.transaction() as conn:
             applied: list[str] = await conn.run_sync(migrations.upgrade)
         if applied and self.is_sqlite:
             # What a migration dropped (links as typed, old photo ids) leaves the WAL too.
@@ -194,35 +196,15 @@ class Database:
     async def create_schema_if_empty(self) -> bool:
         """At start-up: an empty database gets the schema (True); one whose schema is behind
         this code raises MigrationError naming `python -m bot migrate`."""
-        async with self._migration_connection() as conn:
-            empty: bool = await conn.run_sync(migrations.is_empty)
-            await conn.run_sync(migrations.check_current)
-        return empty
+        async with self.transaction() as conn:
+            created: bool = await conn.run_sync(migrations.check_current)
+        return created
 
     async def pending_migrations(self) -> list[str]:
         """Revisions this code has and the database has not applied yet."""
-        async with self._migration_connection() as conn:
+        async with self.transaction() as conn:
             pending: list[str] = await conn.run_sync(migrations.pending)
         return pending
-
-    @asynccontextmanager
-    async def _migration_connection(self) -> AsyncIterator[AsyncConnection]:
-        """One transaction for every revision applied: a failing one leaves the database as it
-        was (both engines change their schema transactionally)."""
-        if not self.is_sqlite:
-            async with self.engine.begin() as conn:
-                yield conn
-            return
-        async with self._lock:
-            conn = await self._sqlite()
-            await conn.exec_driver_sql("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                with contextlib.suppress(DBAPIError, PendingRollbackError):
-                    await asyncio.shield(conn.exec_driver_sql("ROLLBACK"))
-                raise
-            await conn.exec_driver_sql("COMMIT")
 
     async def checkpoint(self) -> None:
         """SQLite: copy the WAL into the database and truncate it to nothing, after a purge

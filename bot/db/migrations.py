@@ -7,6 +7,8 @@ behind (or ahead of) its code, naming the command.
 
 from __future__ import annotations
 
+import functools
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -32,7 +34,9 @@ def _config(connection: Connection | None = None) -> Config:
     return config
 
 
+@functools.cache
 def _script() -> ScriptDirectory:
+    """The revisions shipped with this code: read once per process."""
     return ScriptDirectory.from_config(_config())
 
 
@@ -83,14 +87,16 @@ def upgrade(connection: Connection) -> list[str]:
     return applied
 
 
-def check_current(connection: Connection) -> None:
-    """At start-up: an empty database gets the schema; one behind the code is refused."""
+def check_current(connection: Connection) -> bool:
+    """At start-up: an empty database gets the schema (True); one behind the code is
+    refused."""
     if is_empty(connection):
         upgrade(connection)
-        return
+        return True
     behind = pending(connection)
     if behind:
         raise MigrationError(
             f"the database schema is behind this version of the bot ({len(behind)} migration(s)"
             f" pending): back it up, then run `{MIGRATE_COMMAND}`"
         )
+    return False

@@ -20,10 +20,8 @@ import datetime as dt
 import os
 import random
 import re
-import shutil
 import signal
 import sqlite3
-import subprocess
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -42,6 +40,7 @@ from bot.db.schema import users
 from bot.domain import Audience, BroadcastContent, Language
 from bot.i18n import create_i18n
 from bot.services.broadcasts import BroadcastService
+from tests import pg_cluster
 
 OWNER_ID = 900_001
 MODERATOR_CHAT_ID = -100_500
@@ -290,13 +289,7 @@ def _psql_query(url: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ..
     statement = pieces[0] + "".join(
         _literal(v) + rest for v, rest in zip(params, pieces[1:], strict=True)
     )
-    output = subprocess.run(
-        [shutil.which("psql") or "psql", "-At", "-F", "\x1f", "-v", "ON_ERROR_STOP=1", url],
-        input=statement,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    output = pg_cluster.psql(url, statement, fields=True)
     return [
         tuple(int(cell) if re.fullmatch(r"-?\d+", cell) else cell for cell in line.split("\x1f"))
         for line in output.splitlines()

@@ -113,6 +113,7 @@ def _tip(row: Any, parts: _Parts) -> Tip:
 async def insert(
     conn: AsyncConnection, draft: TipDraftData, receipt_hash: str, now: dt.datetime
 ) -> int:
+    arrived = stamp_hour(now)
     tip_id: int = await conn.scalar(
         sql_insert(tips)
         .values(
@@ -123,8 +124,8 @@ async def insert(
             longitude=draft.longitude,
             description=draft.description,
             receipt_hash=receipt_hash,
-            created_at=stamp_hour(now),
-            changed_at=stamp_hour(now),
+            created_at=arrived,
+            changed_at=arrived,
             notice_pending=True,
             search_text=search_text(
                 draft.address,
