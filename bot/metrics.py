@@ -25,7 +25,11 @@ TELEGRAM_ERRORS = Counter(
     ["method", "code"],
     registry=REGISTRY,
 )
-TIPS_RECEIVED = Counter("qorgan_tips_received", "Tips stored", registry=REGISTRY)
+TIPS_RECEIVED = Counter(
+    "qorgan_tips_received",
+    "Tips whose card reached the moderators (counted after the random delay, not at Send)",
+    registry=REGISTRY,
+)
 BROADCAST_MESSAGES = Counter(
     "qorgan_broadcast_messages",
     "Broadcast messages by outcome (sent, failed, blocked)",

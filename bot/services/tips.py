@@ -119,7 +119,6 @@ class TipService:
             tip_id = await tips.insert(conn, draft, receipts.hash_code(code), self._now())
             tip = await tips.get(conn, tip_id)
         assert tip is not None
-        TIPS_RECEIVED.inc()
         # Out of the WAL at once: there, the tip's pages would sit next to whatever the
         # reporter's chat wrote just before (a profile, a quiz answer), in commit order.
         await self._db.checkpoint()
@@ -374,3 +373,7 @@ class TipService:
     async def notice_posted(self, tip_id: int, event_id: int | None = None) -> None:
         async with self._db.transaction() as conn:
             await tips.notice_posted(conn, tip_id, event_id)
+        if event_id is None:
+            # Counted here, after the random delay, not at Send: a metric scraped every
+            # few seconds would date the reporter's action as the card's delay must not.
+            TIPS_RECEIVED.inc()

@@ -20,6 +20,7 @@ from bot.domain import (
     TipStatus,
     search_words,
 )
+from bot.metrics import REGISTRY
 from bot.services.links import normalise
 from bot.services.roles import PermissionDeniedError, StaffMember, StaffRole
 from bot.services.tips import (
@@ -409,3 +410,15 @@ async def test_search_keeps_hidden_what_the_queue_hides(
     assert await found(service, "aigerim") == []
     assert await found(service, "мектеп") == []
     assert await found(service, "быстрые деньги") == [tip.id]
+
+
+async def test_the_tips_metric_moves_when_the_card_is_posted_not_at_send(
+    db: Database, clock: Clock[dt.datetime]
+) -> None:
+    """A counter scraped every few seconds must not date the reporter's Send."""
+    service = TipService(db, clock)
+    before = REGISTRY.get_sample_value("qorgan_tips_received_total") or 0.0
+    tip = (await service.submit(channel())).tip
+    assert REGISTRY.get_sample_value("qorgan_tips_received_total") == before
+    await service.notice_posted(tip.id)
+    assert REGISTRY.get_sample_value("qorgan_tips_received_total") == before + 1
