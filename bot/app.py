@@ -9,7 +9,7 @@ import datetime as dt
 import gc
 import logging
 import signal
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +52,7 @@ from bot.services.content import Library, load_library
 from bot.services.drafts import DraftStore
 from bot.services.follow_ups import FollowUpAccess
 from bot.services.learning import LearningService
-from bot.services.limits import DailyQuota, SlidingLimit
+from bot.services.limits import AttemptLimit, DailyQuota, SlidingLimit
 from bot.services.pacing import RateLimiter
 from bot.services.privacy import PrivacyService
 from bot.services.profile_cache import ProfileCache
@@ -61,14 +61,17 @@ from bot.services.roles import RoleService
 from bot.services.stats import StatsService
 from bot.services.tips import TipService
 from bot.services.users import UserService
+from bot.shared_state import SharedState
 from bot.telegram_session import PatientRequests, TelegramSession
-from bot.webhook import create_webhook_app
+from bot.webhook import SeenUpdates, UpdateLedger, create_webhook_app
 
 logger = logging.getLogger(__name__)
 
 # How long shutdown waits for updates being handled, and for a broadcast batch in flight.
 SHUTDOWN_GRACE_SECONDS = 10.0
 RECEIPT_GUESSES_PER_HOUR = 5
+# How soon the worker notices a broadcast or a tip notice that a webhook replica queued.
+WORKER_POLL_SECONDS = 2.0
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -93,7 +96,7 @@ class Services:
     follow_ups: FollowUpAccess
     quota: DailyQuota
     reports: ReportSender
-    receipt_guesses: SlidingLimit
+    receipt_guesses: AttemptLimit
     broadcasts: BroadcastService
     campaigns: CampaignService
     audit: AuditService
@@ -134,7 +137,10 @@ async def delete_leftover_webhook(bot: Bot) -> None:
         logger.info("Deleted the webhook left from webhook mode, to poll; pending updates kept")
 
 
-def build_services(settings: Settings, db: Database, library: Library) -> Services:
+def build_services(
+    settings: Settings, db: Database, library: Library, shared: SharedState | None = None
+) -> Services:
+    """`shared` (REDIS_URL): drafts, follow-ups and limits in Redis, for all replicas."""
     tz = settings.tz
 
     def today() -> dt.date:
@@ -146,12 +152,19 @@ def build_services(settings: Settings, db: Database, library: Library) -> Servic
     broadcasts = BroadcastService(db, now)
     grace = dt.timedelta(hours=settings.campaign_grace_hours)
     users = UserService(db, today, library.region_codes)
-    drafts, follow_ups = DraftStore(), FollowUpAccess()
-    # In memory only, and forgotten at a restart: a quota that survived one would need its
-    # key (the chat) on disk, and with it a database holder would learn who reported today.
-    quota = DailyQuota(settings.tips_per_day, today)
-    # Receipt guesses per chat: a code has 80 random bits; this only stops pestering.
-    receipt_guesses = SlidingLimit(RECEIPT_GUESSES_PER_HOUR, 3600)
+    # In memory (or Redis) only, never in the database: a quota on disk would need its key
+    # (the chat), and with it a database holder would learn who reported today.
+    # Receipt guesses per chat: a code has 80 random bits; the limit only stops pestering.
+    drafts: DraftStore
+    receipt_guesses: AttemptLimit
+    if shared is None:
+        drafts, follow_ups = DraftStore(), FollowUpAccess()
+        quota = DailyQuota(settings.tips_per_day, today)
+        receipt_guesses = SlidingLimit(RECEIPT_GUESSES_PER_HOUR, 3600)
+    else:
+        drafts, follow_ups = shared.drafts(), shared.follow_ups()
+        quota = shared.daily_quota(settings.tips_per_day, today)
+        receipt_guesses = shared.limit("receipt-guesses", RECEIPT_GUESSES_PER_HOUR, 3600)
     tips = TipService(db, now)
     return Services(
         users=users,
@@ -178,11 +191,15 @@ def create_dispatcher(
     i18n: I18n,
     services: Services,
     notifier: TipNotifier,
+    shared: SharedState | None = None,
 ) -> tuple[Dispatcher, InFlightMiddleware]:
-    # MemoryStorage on purpose: conversation state holds drafts that must not outlive the
-    # process (DESIGN.md, drafts are transient).
+    # Conversation state lives with the drafts, in memory or in Redis without persistence
+    # (DESIGN.md, drafts are transient); in Redis one update of a chat runs at a time across
+    # the replicas, as in one process.
+    storage = MemoryStorage() if shared is None else shared.conversation_storage()
     dp = Dispatcher(
-        storage=MemoryStorage(),
+        storage=storage,
+        events_isolation=None if shared is None else shared.conversation_isolation(storage),
         settings=settings,
         db=db,
         library=library,
@@ -197,7 +214,9 @@ def create_dispatcher(
     dp.update.outer_middleware(
         LocaleMiddleware(i18n, settings.moderator_chat_id, settings.moderator_language)
     )
-    dp.update.outer_middleware(ThrottlingMiddleware(FloodGate(settings.flood_limit)))
+    flood_window = None if shared is None else shared.limit("flood", settings.flood_limit, 1.0)
+    gate = FloodGate(settings.flood_limit, window=flood_window)
+    dp.update.outer_middleware(ThrottlingMiddleware(gate))
     dp.callback_query.outer_middleware(FreshScreenMiddleware())
     dp.include_routers(*build_routers(settings.moderator_chat_id))
     return dp, in_flight
@@ -213,10 +232,14 @@ class Application:
         self.i18n = create_i18n()
         self.db = Database(settings.database)
         self.bot = create_bot(settings)
-        self.services = build_services(settings, self.db, self.library)
+        self.shared = None if settings.redis_url is None else SharedState.connect(settings)
+        self.services = build_services(settings, self.db, self.library, self.shared)
         self.notifier = TipNotifier(self.bot, settings, self.services.tips, self.library, self.i18n)
         self.dispatcher, self._in_flight = create_dispatcher(
-            settings, self.db, self.library, self.i18n, self.services, self.notifier
+            settings, self.db, self.library, self.i18n, self.services, self.notifier, self.shared
+        )
+        self.update_ledger: UpdateLedger = (
+            SeenUpdates() if self.shared is None else self.shared.seen_updates()
         )
         self.broadcaster = Broadcaster(
             self.db,
@@ -292,14 +315,14 @@ class Application:
                 self._delivery.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._delivery
-            await self.bot.session.close()
-            await self.db.close()
+            await self._close_connections()
 
     async def serve_webhook(self, host: str, port: int, *, handle_signals: bool = True) -> None:
         """Serve updates posted by Telegram (bot/webhook.py) until stopped. A replica only
         handles updates: the worker sets the webhook and runs the scheduled work."""
         self._stop_requested = asyncio.Event()
         self._without_profile_cache()
+        self.notifier.left_to_worker = True
         runner = web.AppRunner(create_webhook_app(self), handle_signals=False)
         try:
             await check_telegram(self.bot, self.settings)
@@ -315,8 +338,7 @@ class Application:
         finally:
             await runner.cleanup()  # stops taking updates, lets those in flight finish
             await self.notifier.stop()
-            await self.bot.session.close()
-            await self.db.close()
+            await self._close_connections()
             logger.info("Stopped serving webhook updates")
 
     async def serve_worker(self, *, handle_signals: bool = True) -> None:
@@ -342,6 +364,7 @@ class Application:
             )
             logger.info("Webhook set")
             await self._on_startup()
+            self._watch_replicas_work()
             await self._until_stopped(lock.hold())
         except LeadershipLostError:
             logger.error("Lost the worker lock's connection: stopping, another worker takes over")
@@ -349,9 +372,33 @@ class Application:
             if active:
                 await self._on_shutdown()
             await lock.release()
-            await self.bot.session.close()
-            await self.db.close()
+            await self._close_connections()
             logger.info("Worker stopped")
+
+    def _watch_replicas_work(self) -> None:
+        """Replicas leave tip notices owed and broadcasts queued in the database; the worker
+        looks for both regularly (a query each, on indexed columns)."""
+        self.broadcaster.idle_poll = WORKER_POLL_SECONDS
+        self.scheduler.add_job(
+            self.notifier.recover,
+            "interval",
+            seconds=WORKER_POLL_SECONDS,
+            id="owed_notices",
+            max_instances=1,
+        )
+
+    def health_checks(self) -> dict[str, Callable[[], Awaitable[object]]]:
+        """What /healthz asks: the database, and Redis when the replicas share it."""
+        checks: dict[str, Callable[[], Awaitable[object]]] = {"database": self.db.ping}
+        if self.shared is not None:
+            checks["redis"] = self.shared.ping
+        return checks
+
+    async def _close_connections(self) -> None:
+        await self.bot.session.close()
+        await self.db.close()
+        if self.shared is not None:
+            await self.shared.close()
 
     async def _open_database(self) -> None:
         """Open it, creating the schema of an empty one; one behind the code is refused."""

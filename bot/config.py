@@ -24,6 +24,7 @@ EXPECTATIONS = {
     "ADMIN_IDS": "comma-separated numeric Telegram user ids, like 12345,67890",
     "MODERATOR_CHAT_ID": "the numeric id of the moderators' chat, like -1001234567890",
     "TIMEZONE": "an IANA time zone name, like Asia/Almaty",
+    "REDIS_URL": "redis://HOST:PORT/N, or unset to keep conversations and limits in memory",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
     "LOG_FORMAT": "text, or json for log collectors",
     "WEBHOOK_PATH": "the path Telegram posts updates to, like /webhook",
@@ -50,6 +51,9 @@ class Settings(BaseSettings):
     database_path: Path = Path("data/bot.sqlite3")
     # Set, PostgreSQL (a national service); unset, the embedded SQLite at database_path.
     database_url: str | None = None
+    # Set, conversations, drafts, limits and seen updates are shared by the replicas of a
+    # cluster; unset, they live in this process's memory.
+    redis_url: str | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     moderator_chat_id: int | None = None
     timezone: str = "Asia/Almaty"
@@ -100,6 +104,15 @@ class Settings(BaseSettings):
         if not bot_id.isdigit() or not secret:
             raise ValueError("malformed token")
         return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_shape(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.strip().startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("not a redis:// URL")
+        return value.strip()
 
     @field_validator("bot_api_url")
     @classmethod

@@ -3,7 +3,10 @@ times only, never an id, a text or anything else about a person."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+import time
+
+from aiogram.types import Update
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -36,3 +39,21 @@ BROADCAST_MESSAGES = Counter(
     ["outcome"],
     registry=REGISTRY,
 )
+UPDATE_LAG_SECONDS = Histogram(
+    "qorgan_update_lag_seconds",
+    "Queue lag: from a message's date (as Telegram stamped it) until a replica takes it up",
+    buckets=(1, 2, 5, 10, 30, 60, 300, 900, 3600),
+    registry=REGISTRY,
+)
+BROADCAST_QUEUE = Gauge(
+    "qorgan_broadcast_queue_pending",
+    "Broadcast messages waiting in the durable queue (set by the active worker)",
+    registry=REGISTRY,
+)
+
+
+def observe_lag(update: Update) -> None:
+    """Only messages carry a date; a button press says nothing of when it was pressed."""
+    message = update.message or update.edited_message or update.channel_post
+    if message is not None:
+        UPDATE_LAG_SECONDS.observe(max(0.0, time.time() - message.date.timestamp()))

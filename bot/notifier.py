@@ -19,6 +19,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Iterator
+from functools import partial
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -61,7 +62,12 @@ class TipNotifier:
         self._i18n = i18n
         self._rng = rng or random.SystemRandom()
         self._pending: set[asyncio.Task[None]] = set()
+        self._scheduled: set[tuple[int, ...]] = set()
         self._is_forum: bool | None = None
+        # A webhook replica leaves notices owed in the database; the worker posts them
+        # (`recover`, run regularly there), so that a replica stopped or killed during the
+        # random delay loses none.
+        self.left_to_worker = False
 
     @property
     def chat_id(self) -> int | None:
@@ -70,21 +76,32 @@ class TipNotifier:
     # -- notices, after a random delay ---------------------------------------------------
 
     def tip_received(self, tip_id: int) -> None:
-        self._later(lambda: self.post_tip(tip_id), "a tip")
+        if not self.left_to_worker:
+            self._later((tip_id,), lambda: self.post_tip(tip_id), "a tip")
 
     def answer_received(self, tip_id: int, answer_id: int) -> None:
-        self._later(lambda: self.post_answer(tip_id, answer_id), "an answer")
+        if not self.left_to_worker:
+            self._later(
+                (tip_id, answer_id), lambda: self.post_answer(tip_id, answer_id), "an answer"
+            )
 
     async def recover(self) -> int:
-        """Schedule the notices a stop left owed (each with a fresh random delay)."""
+        """Schedule the owed notices not scheduled yet (each with a fresh random delay): at
+        start, what a stop left owed; in the worker, regularly, what replicas left."""
         pending = await self._tips.pending_notices()
+        scheduled = len(self._scheduled)
         for tip_id in pending.tips:
-            self.tip_received(tip_id)
+            self._later((tip_id,), partial(self.post_tip, tip_id), "a tip")
         for tip_id, answer_id in pending.answers:
-            self.answer_received(tip_id, answer_id)
-        return len(pending.tips) + len(pending.answers)
+            self._later(
+                (tip_id, answer_id), partial(self.post_answer, tip_id, answer_id), "an answer"
+            )
+        return len(self._scheduled) - scheduled
 
-    def _later(self, post: Callable[[], Awaitable[None]], what: str) -> None:
+    def _later(self, key: tuple[int, ...], post: Callable[[], Awaitable[None]], what: str) -> None:
+        """Post after a random delay, unless the notice `key` is scheduled already."""
+        if key in self._scheduled:
+            return
         low, high = self._settings.tip_card_delay
         delay = self._rng.uniform(low, high)
 
@@ -96,8 +113,10 @@ class TipNotifier:
                 logger.exception("Could not post %s to the moderators' chat", what)
 
         task = asyncio.create_task(run(), name=f"notice: {what}")
+        self._scheduled.add(key)
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+        task.add_done_callback(lambda _: self._scheduled.discard(key))
 
     async def stop(self) -> None:
         """Drop the notices still waiting; `recover` posts them after the next start."""

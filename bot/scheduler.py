@@ -19,8 +19,8 @@ logger = logging.getLogger(__name__)
 
 
 async def sweep_drafts(drafts: DraftStore, follow_ups: FollowUpAccess) -> None:
-    expired = drafts.sweep()
-    follow_ups.sweep()
+    expired = await drafts.sweep()
+    await follow_ups.sweep()
     if expired:
         logger.info("Deleted %d idle tip draft(s)", expired)
 

@@ -13,10 +13,24 @@ from bot.i18n import compile_catalogs
 from bot.services.content import Library, load_library
 from bot.services.learning import LearningService
 from bot.services.users import UserService
-from tests.engines import database_target, postgres_server, postgres_template, postgres_url
+from tests.engines import (
+    database_target,
+    postgres_server,
+    postgres_template,
+    postgres_url,
+    redis_server_url,
+    redis_url,
+)
 
 TODAY = dt.date(2026, 6, 26)
-__all__ = ["database_target", "postgres_server", "postgres_template", "postgres_url"]
+__all__ = [
+    "database_target",
+    "postgres_server",
+    "postgres_template",
+    "postgres_url",
+    "redis_server_url",
+    "redis_url",
+]
 
 
 @pytest.fixture(scope="session", autouse=True)

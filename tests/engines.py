@@ -1,12 +1,14 @@
 """Both engines for the tests: SQLite in a temporary file, and PostgreSQL in a database of its
 own per test, copied from a template migrated once per worker (CREATE DATABASE ... TEMPLATE is
 far quicker than migrating). Raw SQL in tests goes through `fetch` and `run` (named :params),
-which read the same on both engines."""
+which read the same on both engines. Redis (cluster mode's shared state) is real too: a
+redis-server per run, a database number of its own per test worker, emptied for each test."""
 
 from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from bot.db import Database
-from tests import pg_cluster
+from tests import pg_cluster, redis_server
 
 ENGINES = ("sqlite", "postgresql")
 _numbers = itertools.count()
@@ -33,6 +35,37 @@ def postgres_server() -> Iterator[str]:
         pytest.skip(f"PostgreSQL is not installed: {pg_cluster.INSTALL_HINT}")
     with pg_cluster.throwaway() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> Iterator[str]:
+    """QORGAN_TEST_REDIS (`.ci/run` starts one), else a server of this worker's own, else a
+    skip that names the install command."""
+    given = os.environ.get("QORGAN_TEST_REDIS")
+    if given:
+        yield given
+        return
+    if not redis_server.installed():
+        pytest.skip(f"Redis is not installed: {redis_server.INSTALL_HINT}")
+    with tempfile.TemporaryDirectory(prefix="qorgan-redis-") as directory:
+        url = redis_server.start(Path(directory))
+        try:
+            yield url
+        finally:
+            redis_server.stop(Path(directory))
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str) -> str:
+    """An empty Redis database of this test worker's own (workers share the server)."""
+    import redis as redis_client
+
+    worker = _worker()
+    number = int(worker.removeprefix("gw")) + 1 if worker.startswith("gw") else 1
+    url = redis_server_url.rsplit("/", 1)[0] + f"/{number}"
+    with redis_client.Redis.from_url(url) as connection:
+        connection.flushdb()
+    return url
 
 
 def _worker() -> str:

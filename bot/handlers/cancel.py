@@ -28,7 +28,7 @@ async def cancel_command(
         return  # a stored report's receipt, not yet seen: nothing left to cancel
     had_flow = await state.get_state() is not None
     await state.clear()
-    drafts.discard(message.chat.id)
+    await drafts.discard(message.chat.id)
     await message.answer(_("Cancelled.") if had_flow else _("There is nothing to cancel."))
     if profile is not None and profile.onboarded:
         await show_menu(message, features)

@@ -22,7 +22,7 @@ from bot.notifier import TipNotifier
 from bot.screens.common import show
 from bot.screens.tip_card import answer_prompt, answer_thanks, receipt_again, reporter_history
 from bot.services.follow_ups import FollowUpAccess
-from bot.services.limits import SlidingLimit
+from bot.services.limits import AttemptLimit
 from bot.services.tips import QuestionClosedError, TipNotFoundError, TipService, open_questions
 from bot.states import AnswerForm
 
@@ -31,7 +31,7 @@ async def status_command(
     message: Message,
     command: CommandObject,
     tips: TipService,
-    receipt_guesses: SlidingLimit,
+    receipt_guesses: AttemptLimit,
     follow_ups: FollowUpAccess,
 ) -> None:
     if not command.args:
@@ -39,15 +39,15 @@ async def status_command(
             _("Send /status and your receipt code, for example: /status ABCD-EFGH-JKMN-PQRS")
         )
         return
-    if receipt_guesses.exhausted(message.chat.id):
+    if await receipt_guesses.exhausted(message.chat.id):
         await message.answer(_("Too many tries. Please wait an hour and try again."))
         return
     view = await tips.by_receipt(command.args)
     if view is None:
-        receipt_guesses.allow(message.chat.id)  # a wrong code counts; a right one never does
+        await receipt_guesses.allow(message.chat.id)  # a wrong code counts; a right one never does
         await message.answer(_("No report has this code. Check it and try again."))
         return
-    follow_ups.grant(message.chat.id, view.tip.id)
+    await follow_ups.grant(message.chat.id, view.tip.id)
     questions = [(q.id, q.text or "") for q in open_questions(view.events)]
     await message.answer(reporter_history(view), reply_markup=answer_keyboard(questions))
 
@@ -59,7 +59,7 @@ async def start_answer(
     follow_ups: FollowUpAccess,
     state: FSMContext,
 ) -> None:
-    tip_id = follow_ups.tip(callback.from_user.id)
+    tip_id = await follow_ups.tip(callback.from_user.id)
     try:
         if tip_id is None:
             raise TipNotFoundError(callback_data.question)
@@ -84,7 +84,7 @@ async def receive_answer(
     bot: Bot,
 ) -> None:
     question_id = int((await state.get_data()).get("question", 0))
-    tip_id = follow_ups.tip(message.chat.id)
+    tip_id = await follow_ups.tip(message.chat.id)
     text = (message.text or message.caption or "").strip()
     if tip_id is None:  # the receipt was shown more than 30 idle minutes ago
         await state.clear()

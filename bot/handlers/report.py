@@ -51,7 +51,7 @@ async def start_report(
     chat_id = target.from_user.id if target.from_user else 0
     if await show_held_receipt(target, drafts, state):
         return  # the last report's receipt first: a new draft would replace it
-    if quota.remaining(chat_id) <= 0:
+    if await quota.remaining(chat_id) <= 0:
         text = _(
             "You have sent {limit} reports today. Thank you! You can send more tomorrow. "
             "If it is urgent, call 102."
@@ -61,7 +61,7 @@ async def start_report(
     first = target.message_id if isinstance(target, Message) else None
     if isinstance(target, CallbackQuery) and target.message is not None:
         first = target.message.message_id  # the menu that becomes the form
-    await ask_next(target, state, drafts.start(chat_id, first), library, language)
+    await ask_next(target, state, await drafts.start(chat_id, first), library, language)
 
 
 async def choose_category(
@@ -83,7 +83,7 @@ async def cancel(callback: CallbackQuery, state: FSMContext, drafts: DraftStore)
     """Works whether or not the draft still exists, and says what became of it."""
     if await show_held_receipt(callback, drafts, state):
         return  # too late to cancel: the report is stored, and this is its receipt
-    phase = drafts.get(callback.from_user.id)
+    phase = await drafts.get(callback.from_user.id)
     if isinstance(phase, Sending):  # Send was pressed first: the report is being stored
         await callback.answer(refusal_text(SendRefusal.SENDING))
         return
@@ -91,7 +91,7 @@ async def cancel(callback: CallbackQuery, state: FSMContext, drafts: DraftStore)
     if isinstance(phase, Sent):
         await show(callback, _("This report was already sent, so it can't be cancelled."))
         return
-    drafts.discard(callback.from_user.id)
+    await drafts.discard(callback.from_user.id)
     await show(callback, _("Report cancelled. Nothing was saved."))
 
 
@@ -208,7 +208,7 @@ async def send(
         await callback.answer(refusal_text(sent), show_alert=sent is not SendRefusal.SENDING)
         return
     receipt = receipt_text(sent.receipt_code)
-    drafts.hold_receipt(callback.from_user.id, receipt, draft.first_message_id)
+    await drafts.hold_receipt(callback.from_user.id, receipt, draft.first_message_id)
     notifier.tip_received(sent.tip.id)
     await show_receipt(callback, receipt, drafts, state)
 

@@ -28,10 +28,12 @@ class DraftMiddleware(BaseMiddleware):
         drafts: DraftStore = data["drafts"]
         state: FSMContext = data["state"]
         chat_id = event.from_user.id if event.from_user else 0
-        match drafts.get(chat_id):
+        match await drafts.get(chat_id):
             case TipDraft() as draft:
                 data["draft"] = draft
-                return await handler(event, data)
+                result = await handler(event, data)
+                await drafts.save(chat_id, draft)  # what the handler changed, if still a draft
+                return result
             case HeldReceipt(receipt=receipt):
                 # The tip is stored; its receipt never reached the reporter: show it now.
                 await show_receipt(event, receipt, drafts, state)

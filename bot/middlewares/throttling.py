@@ -14,21 +14,28 @@ from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from aiogram.utils.i18n import gettext as _
 
-from bot.services.limits import SlidingLimit
+from bot.services.limits import AttemptLimit, SlidingLimit
 
 WINDOW_SECONDS = 1.0
 
 
 class FloodGate:
-    """A one-second sliding window per user that warns once per flood."""
+    """A one-second sliding window per user that warns once per flood. The window is shared
+    by the replicas of a cluster (a Redis limit); each replica warns once, so a flood split
+    between two replicas may be told twice to slow down."""
 
-    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self._window = SlidingLimit(limit, WINDOW_SECONDS, clock)
+    def __init__(
+        self,
+        limit: int,
+        clock: Callable[[], float] = time.monotonic,
+        window: AttemptLimit | None = None,
+    ) -> None:
+        self._window = window or SlidingLimit(limit, WINDOW_SECONDS, clock)
         self._warned: set[int] = set()
 
-    def admit(self, user_id: int) -> tuple[bool, bool]:
+    async def admit(self, user_id: int) -> tuple[bool, bool]:
         """Return (allowed, warn): warn is True once per flood, for the first dropped update."""
-        if self._window.allow(user_id):
+        if await self._window.allow(user_id):
             self._warned.discard(user_id)
             return True, False
         if user_id in self._warned:
@@ -50,7 +57,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is None:
             return await handler(event, data)
-        allowed, warn = self._gate.admit(user.id)
+        allowed, warn = await self._gate.admit(user.id)
         if allowed:
             return await handler(event, data)
         if isinstance(event, Update):

@@ -42,7 +42,7 @@ async def show_receipt(
     """Show the receipt (in place of the form, for a button); forget it once Telegram took
     it, or refused it for good (the chat blocked the bot, for one)."""
     chat_id = target.from_user.id if target.from_user else 0
-    held = drafts.held_receipt(chat_id)
+    held = await drafts.held_receipt(chat_id)
     first = held.first_message_id if held is not None else None
     for attempt in range(1, ATTEMPTS + 1):
         try:
@@ -55,11 +55,11 @@ async def show_receipt(
         except (TelegramServerError, TelegramNetworkError):
             wait = BACKOFF_SECONDS * attempt
         except TelegramAPIError:
-            drafts.discard(chat_id)  # no retry can help: keep nothing about this chat
+            await drafts.discard(chat_id)  # no retry can help: keep nothing about this chat
             await state.clear()
             raise
         else:
-            drafts.mark_sent(chat_id)
+            await drafts.mark_sent(chat_id)
             await state.clear()
             if target.bot is not None and first is not None and shown is not None:
                 await clear_the_form(target.bot, chat_id, first, shown)
@@ -103,7 +103,7 @@ async def show_held_receipt(
     """If a stored tip's receipt still waits to be seen in this chat, show it (True): before
     anything that would replace or discard the draft holding it."""
     chat_id = target.from_user.id if target.from_user else 0
-    held = drafts.held_receipt(chat_id)
+    held = await drafts.held_receipt(chat_id)
     if held is None:
         return False
     await show_receipt(target, held.receipt, drafts, state)

@@ -29,7 +29,7 @@ from typing import Protocol
 from bot.db import Database
 from bot.db.repositories import broadcasts
 from bot.domain import Broadcast, BroadcastContent, BroadcastStatus, Language
-from bot.metrics import BROADCAST_MESSAGES
+from bot.metrics import BROADCAST_MESSAGES, BROADCAST_QUEUE
 from bot.services.pacing import QuietHours, RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,10 @@ class Sender(Protocol):
 ProgressCallback = Callable[[Broadcast, float], Awaitable[None]]
 
 
+def _unsent(broadcast: Broadcast) -> int:
+    return max(0, broadcast.total - broadcast.sent - broadcast.failed - broadcast.blocked)
+
+
 class Broadcaster:
     def __init__(
         self,
@@ -94,7 +98,7 @@ class Broadcaster:
         self._backoff = backoff_seconds
         self._progress_every = progress_every
         self._on_progress = on_progress
-        self._idle_poll = idle_poll
+        self.idle_poll = idle_poll
         self._on_unreachable = on_unreachable
         self._flush_seconds = flush_seconds
         self._wake = asyncio.Event()
@@ -142,6 +146,7 @@ class Broadcaster:
     async def _deliverable(self) -> list[Broadcast]:
         async with self._db.transaction() as conn:
             running = await broadcasts.with_status(conn, BroadcastStatus.RUNNING)
+        BROADCAST_QUEUE.set(sum(_unsent(b) for b in running))
         return [b for b in running if not self._held(b)]
 
     def _held(self, broadcast: Broadcast) -> bool:
@@ -150,8 +155,8 @@ class Broadcaster:
     def _idle_timeout(self) -> float:
         if self._quiet is not None and self._quiet.active(self._now()):
             until = (self._quiet.ends_after(self._now()) - self._now()).total_seconds()
-            return max(1.0, min(self._idle_poll, until))
-        return self._idle_poll
+            return max(1.0, min(self.idle_poll, until))
+        return self.idle_poll
 
     async def deliver(self, broadcast_id: int) -> Broadcast | None:
         """Send one broadcast until it is done, paused, cancelled or held by quiet hours."""
@@ -184,6 +189,7 @@ class Broadcaster:
         return None if broadcast is None else run.broadcast  # as it stands after the finish
 
     async def _report(self, broadcast: Broadcast, sent_here: int, started: float) -> None:
+        BROADCAST_QUEUE.set(_unsent(broadcast))
         if self._on_progress is None:
             return
         elapsed = max(time.monotonic() - started, 1e-6)

@@ -206,6 +206,9 @@ FormPhase = TipDraft | Sending | HeldReceipt | Sent
 
 
 class DraftStore:
+    """Each chat's report form, in this process's memory: the default, one process. Cluster
+    mode shares the forms through Redis instead (bot/shared_state.py, same methods)."""
+
     def __init__(
         self, idle_seconds: float = IDLE_SECONDS, clock: Callable[[], float] = time.monotonic
     ) -> None:
@@ -216,13 +219,13 @@ class DraftStore:
     def __len__(self) -> int:
         return len(self._drafts)
 
-    def start(self, chat_id: int, first_message_id: int | None = None) -> TipDraft:
+    async def start(self, chat_id: int, first_message_id: int | None = None) -> TipDraft:
         """A new, empty draft: nothing is copied from the reporter's profile (DESIGN.md)."""
         draft = TipDraft(touched=self._clock(), first_message_id=first_message_id)
         self._drafts[chat_id] = draft
         return draft
 
-    def get(self, chat_id: int) -> FormPhase | None:
+    async def get(self, chat_id: int) -> FormPhase | None:
         """Where the chat's report is, touched; None if there is none or it expired (then it
         is gone)."""
         draft = self._drafts.get(chat_id)
@@ -235,12 +238,18 @@ class DraftStore:
         draft.touched = now
         return draft
 
-    def hold_receipt(self, chat_id: int, receipt: str, first_message_id: int | None = None) -> None:
+    async def save(self, chat_id: int, draft: TipDraft) -> None:
+        """Keep what a handler changed in `draft`, if it is still the chat's draft. In memory
+        the draft was changed in place; a shared store writes it back."""
+
+    async def hold_receipt(
+        self, chat_id: int, receipt: str, first_message_id: int | None = None
+    ) -> None:
         """The tip was stored: drop what it said, keep only its receipt until it is seen (and
         where the form began, to clear the chat of it)."""
         self._drafts[chat_id] = HeldReceipt(receipt, first_message_id, self._clock())
 
-    def claim(self, chat_id: int, draft: TipDraft) -> bool:
+    async def claim(self, chat_id: int, draft: TipDraft) -> bool:
         """Take `draft` out of the store to send it; False if it is not the chat's draft any
         more (another press of Send took it first)."""
         if self._drafts.get(chat_id) is not draft:
@@ -248,28 +257,28 @@ class DraftStore:
         self._drafts[chat_id] = Sending(draft.first_message_id, self._clock())
         return True
 
-    def restore(self, chat_id: int, draft: TipDraft) -> None:
+    async def restore(self, chat_id: int, draft: TipDraft) -> None:
         """Put a claimed draft back: it could not be sent."""
         draft.touched = self._clock()
         self._drafts[chat_id] = draft
 
-    def mark_sent(self, chat_id: int) -> None:
+    async def mark_sent(self, chat_id: int) -> None:
         """The receipt was shown: keep only the fact that a report was sent (until idle)."""
         self._drafts[chat_id] = Sent(self._clock())
 
-    def held_receipt(self, chat_id: int) -> HeldReceipt | None:
-        phase = self.get(chat_id)
+    async def held_receipt(self, chat_id: int) -> HeldReceipt | None:
+        phase = await self.get(chat_id)
         return phase if isinstance(phase, HeldReceipt) else None
 
-    def draft(self, chat_id: int) -> TipDraft | None:
+    async def draft(self, chat_id: int) -> TipDraft | None:
         """The draft being written, if the chat's report is at that phase."""
-        phase = self.get(chat_id)
+        phase = await self.get(chat_id)
         return phase if isinstance(phase, TipDraft) else None
 
-    def discard(self, chat_id: int) -> None:
+    async def discard(self, chat_id: int) -> None:
         self._drafts.pop(chat_id, None)
 
-    def sweep(self) -> int:
+    async def sweep(self) -> int:
         """Delete every idle draft; run periodically so nothing lingers unread."""
         now = self._clock()
         expired = [c for c, d in self._drafts.items() if now - d.touched >= self.idle_seconds]

@@ -13,6 +13,8 @@ from bot.services.drafts import IDLE_SECONDS
 
 
 class FollowUpAccess:
+    """In this process's memory; cluster mode keeps it in Redis (bot/shared_state.py)."""
+
     def __init__(
         self, idle_seconds: float = IDLE_SECONDS, clock: Callable[[], float] = time.monotonic
     ) -> None:
@@ -20,11 +22,11 @@ class FollowUpAccess:
         self._clock = clock
         self._open: dict[int, tuple[int, float]] = {}
 
-    def grant(self, chat_id: int, tip_id: int) -> None:
+    async def grant(self, chat_id: int, tip_id: int) -> None:
         """The chat showed the tip's receipt code."""
         self._open[chat_id] = (tip_id, self._clock())
 
-    def tip(self, chat_id: int) -> int | None:
+    async def tip(self, chat_id: int) -> int | None:
         """The tip this chat may answer for, or None once that has expired."""
         entry = self._open.get(chat_id)
         if entry is None:
@@ -37,10 +39,10 @@ class FollowUpAccess:
         self._open[chat_id] = (tip_id, now)
         return tip_id
 
-    def revoke(self, chat_id: int) -> None:
+    async def revoke(self, chat_id: int) -> None:
         self._open.pop(chat_id, None)
 
-    def sweep(self) -> int:
+    async def sweep(self) -> int:
         now = self._clock()
         expired = [c for c, (_, t) in self._open.items() if now - t >= self.idle_seconds]
         for chat_id in expired:

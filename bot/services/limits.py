@@ -10,6 +10,7 @@ import datetime as dt
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 
 class DailyQuota:
@@ -26,31 +27,44 @@ class DailyQuota:
         if day != self._day:
             self._day, self._used = day, {}
 
-    def remaining(self, key: int) -> int:
+    async def remaining(self, key: int) -> int:
         self._roll()
         return self.limit - self._used.get(key, 0)
 
-    def use(self, key: int) -> None:
+    async def use(self, key: int) -> None:
         self._roll()
         self._used[key] = self._used.get(key, 0) + 1
 
-    def forget(self, key: int) -> None:
+    async def forget(self, key: int) -> None:
         self._used.pop(key, None)
 
-    def take(self, key: int) -> bool:
+    async def take(self, key: int) -> bool:
         """Check and use in one step: True if the key had a use left (now used)."""
-        if self.remaining(key) <= 0:
+        if await self.remaining(key) <= 0:
             return False
-        self.use(key)
+        await self.use(key)
         return True
 
-    def refund(self, key: int) -> None:
+    async def refund(self, key: int) -> None:
         """Give back a use that was taken for something that did not happen."""
         self._roll()
         if self._used.get(key, 0) > 0:
             self._used[key] -= 1
             if not self._used[key]:
                 del self._used[key]
+
+
+class AttemptLimit(Protocol):
+    """A limit of attempts per key within a window: SlidingLimit in memory, or its Redis
+    counterpart shared by a cluster's replicas (bot/shared_state.py)."""
+
+    limit: int
+
+    async def allow(self, key: int) -> bool: ...
+
+    async def exhausted(self, key: int) -> bool: ...
+
+    async def forget(self, key: int) -> None: ...
 
 
 # Forget idle keys once a table grows past this, so memory stays bounded under a crowd.
@@ -68,7 +82,7 @@ class SlidingLimit:
         self._clock = clock
         self._attempts: dict[int, deque[float]] = {}
 
-    def allow(self, key: int) -> bool:
+    async def allow(self, key: int) -> bool:
         """Count an attempt; False (and not counted) when the key is over its limit."""
         now = self._clock()
         if len(self._attempts) > PRUNE_THRESHOLD:
@@ -81,10 +95,10 @@ class SlidingLimit:
         attempts.append(now)
         return True
 
-    def forget(self, key: int) -> None:
+    async def forget(self, key: int) -> None:
         self._attempts.pop(key, None)
 
-    def exhausted(self, key: int) -> bool:
+    async def exhausted(self, key: int) -> bool:
         """Whether the key is over its limit now, without counting an attempt."""
         now = self._clock()
         attempts = self._attempts.get(key)

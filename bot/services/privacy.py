@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.services.drafts import DraftStore
 from bot.services.follow_ups import FollowUpAccess
-from bot.services.limits import DailyQuota, SlidingLimit
+from bot.services.limits import AttemptLimit, DailyQuota
 from bot.services.users import UserService
 
 
@@ -20,7 +20,7 @@ class PrivacyService:
         drafts: DraftStore,
         follow_ups: FollowUpAccess,
         quota: DailyQuota,
-        receipt_guesses: SlidingLimit,
+        receipt_guesses: AttemptLimit,
     ) -> None:
         self._users = users
         self._drafts = drafts
@@ -31,7 +31,7 @@ class PrivacyService:
     async def forget(self, chat_id: int) -> None:
         await self._users.forget(chat_id)
         await self._users.checkpoint()
-        self._drafts.discard(chat_id)
-        self._follow_ups.revoke(chat_id)
-        self._quota.forget(chat_id)
-        self._receipt_guesses.forget(chat_id)
+        await self._drafts.discard(chat_id)
+        await self._follow_ups.revoke(chat_id)
+        await self._quota.forget(chat_id)
+        await self._receipt_guesses.forget(chat_id)

@@ -24,14 +24,14 @@ class ReportSender:
         if not (draft.has_place or draft.description):
             return SendRefusal.INCOMPLETE
         # Claimed before anything is awaited: of several presses at once, one sends the draft.
-        if not self._drafts.claim(chat_id, draft):
+        if not await self._drafts.claim(chat_id, draft):
             return SendRefusal.SENDING
-        if not self._quota.take(chat_id):
-            self._drafts.restore(chat_id, draft)
+        if not await self._quota.take(chat_id):
+            await self._drafts.restore(chat_id, draft)
             return SendRefusal.OVER_QUOTA
         try:
             return await self._tips.submit(draft.to_data())
         except BaseException:
-            self._drafts.restore(chat_id, draft)  # nothing was stored: Send works again
-            self._quota.refund(chat_id)
+            await self._drafts.restore(chat_id, draft)  # nothing was stored: Send works again
+            await self._quota.refund(chat_id)
             raise

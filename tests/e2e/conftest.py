@@ -30,21 +30,38 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 
 _database_url: str | None = None
+_redis_url: str | None = None
+# Cluster mode's shared state: PostgreSQL with REDIS_URL, for the tests marked `shared_state`.
+SHARED = "postgresql+redis"
 
 
-@pytest.fixture(autouse=True, params=ENGINES)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every end-to-end test runs on SQLite and on PostgreSQL; those marked `shared_state`
+    (the report form, its limits, anonymity) also with Redis holding conversations, drafts
+    and limits, as the replicas of a cluster do."""
+    if "engine" in metafunc.fixturenames:
+        shared = metafunc.definition.get_closest_marker("shared_state") is not None
+        metafunc.parametrize("engine", [*ENGINES, *([SHARED] if shared else [])], indirect=True)
+
+
+@pytest.fixture(autouse=True)
 def engine(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Every end-to-end test runs on SQLite and on PostgreSQL; `make_settings` points the bot
-    at this test's database. Tests that read the SQLite file itself are marked sqlite_only."""
-    global _database_url
-    if request.param == "postgresql":
+    """`make_settings` points the bot at this test's database (and Redis). Tests that read
+    the SQLite file itself are marked sqlite_only; those that look into the in-memory stores,
+    memory_only."""
+    global _database_url, _redis_url
+    if request.param != "sqlite":
         if request.node.get_closest_marker("sqlite_only"):
             pytest.skip("reads the SQLite database file itself")
         _database_url = request.getfixturevalue("postgres_url")
+    if request.param == SHARED:
+        if request.node.get_closest_marker("memory_only"):
+            pytest.skip("looks into the in-memory stores of one process")
+        _redis_url = request.getfixturevalue("redis_url")
     try:
         yield request.param
     finally:
-        _database_url = None
+        _database_url = _redis_url = None
 
 
 def make_settings(fake: FakeTelegram, tmp_path: Path, **overrides: object) -> Settings:
@@ -54,6 +71,7 @@ def make_settings(fake: FakeTelegram, tmp_path: Path, **overrides: object) -> Se
         "database_path": tmp_path / "bot.sqlite3",
         # PostgreSQL when the test runs on it (see the `engine` fixture).
         "database_url": _database_url,
+        "redis_url": _redis_url,
         "admin_ids": frozenset({OWNER_ID}),
         "moderator_chat_id": MODERATOR_CHAT_ID,
         "timezone": "Asia/Almaty",

@@ -30,6 +30,8 @@ from tests.e2e.test_onboarding import onboard
 from tests.e2e.test_report import CATEGORY_LABELS, receipt_in
 from tests.engines import run
 
+pytestmark = pytest.mark.shared_state
+
 Tr = Callable[[str, Language], str]
 RU, KK = Language.RU, Language.KK
 
@@ -199,8 +201,8 @@ async def test_database_files_are_private_and_deletion_sticks(
     leftovers = [i for i in identity if i in on_disk(running)]
     assert not leftovers
     quota, guesses = running.app.services.quota, running.app.services.receipt_guesses
-    assert quota.remaining(person.user_id) == quota.limit
-    assert not guesses.exhausted(person.user_id)
+    assert await quota.remaining(person.user_id) == quota.limit
+    assert not await guesses.exhausted(person.user_id)
 
 
 @pytest.mark.sqlite_only
@@ -378,7 +380,7 @@ async def test_four_presses_of_send_store_one_tip(
         await user.click_many(tr("✅ Send", RU), 4)
         assert await count_rows(bot, "SELECT COUNT(*) FROM tips") == 1
         quota = bot.app.services.quota
-        assert quota.remaining(user.user_id) == quota.limit - 1
+        assert await quota.remaining(user.user_id) == quota.limit - 1
         await fake.wait_for(lambda: bool(moderators_chat.messages), timeout=5)
         assert "🔁" not in moderators_chat.messages[-1].text  # no fake "reported 4 times"
     finally:

@@ -16,6 +16,8 @@ from bot.domain import Language, TipCategory
 from tests.e2e.conftest import RunningBot, make_settings, open_details
 from tests.e2e.test_onboarding import onboard
 
+pytestmark = pytest.mark.shared_state
+
 Tr = Callable[[str, Language], str]
 RU, KK = Language.RU, Language.KK
 RECEIPT = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
@@ -198,10 +200,10 @@ async def test_edit_from_the_review_screen(
 async def test_cancel_deletes_the_draft(dmitry: FakeUser, tr: Tr, running: RunningBot) -> None:
     await dmitry.send("/report")
     await dmitry.click(tr(CATEGORY_LABELS[TipCategory.CHANNEL], RU))
-    assert len(running.app.drafts) == 1
+    assert await running.app.drafts.draft(dmitry.chat_id) is not None
     reply = await dmitry.click(tr("❌ Cancel the report", RU))
     assert reply.text == tr("Report cancelled. Nothing was saved.", RU)
-    assert len(running.app.drafts) == 0
+    assert await running.app.drafts.get(dmitry.chat_id) is None
     await dmitry.send("/report")
     assert len(running.app.drafts) == 1
     await dmitry.send("/cancel")
@@ -210,12 +212,13 @@ async def test_cancel_deletes_the_draft(dmitry: FakeUser, tr: Tr, running: Runni
     assert tr("🇷🇺 Русский", RU) in reply.buttons or reply.text  # no longer in the form
 
 
+@pytest.mark.memory_only  # Redis expires drafts itself: tests/unit/test_shared_state.py
 async def test_idle_draft_expires(dmitry: FakeUser, tr: Tr, running: RunningBot) -> None:
     running.app.drafts.idle_seconds = 0.3
     await dmitry.send("/report")
     await dmitry.click(tr(CATEGORY_LABELS[TipCategory.CHANNEL], RU))
     await asyncio.sleep(0.4)
-    assert running.app.drafts.sweep() == 1
+    assert await running.app.drafts.sweep() == 1
     reply = await dmitry.send("https://t.me/shop_x")
     assert "/report" in reply.text and "30" in reply.text
 

@@ -20,6 +20,8 @@ from bot.keyboards.callbacks import AnswerQuestion
 from tests.e2e.conftest import RunningBot, count_rows, open_details
 from tests.e2e.test_report import CATEGORY_LABELS, receipt_in
 
+pytestmark = pytest.mark.shared_state
+
 Tr = Callable[[str, Language], str]
 RU, KK = Language.RU, Language.KK
 ADVERT = "https://t.me/some_shop продают закладки возле школы №12"

@@ -286,7 +286,7 @@ async def send_tip(
 
     def draft_has(check: Callable[[TipDraft], bool]) -> Callable[[], Awaitable[bool]]:
         async def done() -> bool:
-            draft = running.app.drafts.draft(chat_id)
+            draft = await running.app.drafts.draft(chat_id)
             return draft is not None and check(draft)
 
         return done
@@ -363,9 +363,9 @@ async def test_a_failed_receipt_edit_is_retried(
     assert await count_rows(reviewing.running, "SELECT COUNT(*) FROM tips") == 1
 
 
-def assert_nothing_held(running: RunningBot, chat_id: int) -> None:
+async def assert_nothing_held(running: RunningBot, chat_id: int) -> None:
     """No receipt and nothing of the report is left in the chat's draft."""
-    phase = running.app.drafts.get(chat_id)
+    phase = await running.app.drafts.get(chat_id)
     assert phase is None or isinstance(phase, Sent)
 
 
@@ -386,7 +386,7 @@ async def test_a_receipt_telegram_would_not_take_is_shown_on_the_next_press(
     assert RECEIPT.search(reply.text), reply.text
     assert await count_rows(reviewing.running, "SELECT COUNT(*) FROM tips") == 1
     # Seen: it is gone from memory; only the fact that a report was sent stays, for old buttons.
-    assert_nothing_held(reviewing.running, user.chat_id)
+    await assert_nothing_held(reviewing.running, user.chat_id)
 
 
 @pytest.mark.parametrize("action", ["cancel button", "/cancel", "/report"])
@@ -404,5 +404,5 @@ async def test_a_held_receipt_is_shown_before_the_draft_could_be_dropped(
     # (The form's own messages are then deleted from the chat: those actions are not replies.)
     texts = [m.text for m in reply if m.kind != "delete"]
     assert [bool(RECEIPT.search(text)) for text in texts if text] == [True], texts
-    assert_nothing_held(reviewing.running, user.chat_id)
+    await assert_nothing_held(reviewing.running, user.chat_id)
     assert await count_rows(reviewing.running, "SELECT COUNT(*) FROM tips") == 1

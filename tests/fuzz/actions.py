@@ -482,7 +482,7 @@ class Player:
 
         async def place() -> None:
             choice = next(picks) % 6
-            draft = h.app.drafts.draft(user.chat_id)
+            draft = await h.app.drafts.draft(user.chat_id)
             online = draft is not None and draft.category is not None and draft.category.is_online
             if choice == 0:
                 await tap("ra1:skip", "ra1:region", "rg1:")

@@ -33,6 +33,7 @@ from bot.app import Application
 from bot.domain import Language, Role
 from bot.keyboards.callbacks import NO_REGION, PickLanguage, PickRegion, PickRole, PickSubscription
 from bot.middlewares.throttling import FloodGate
+from bot.services.limits import AttemptLimit
 from bot.services.roles import StaffRole
 from tests.e2e.conftest import MODERATOR_CHAT_ID, OWNER_ID, make_settings
 from tests.fuzz.known_bugs import known_bug
@@ -167,8 +168,8 @@ class BotHarness:
             self.app = Application(settings)
         else:
 
-            def flood_gate(limit: int) -> FloodGate:
-                return FloodGate(limit, clock=lambda: self.clock)
+            def flood_gate(limit: int, window: AttemptLimit | None = None) -> FloodGate:
+                return FloodGate(limit, clock=lambda: self.clock, window=window)
 
             with patch("bot.app.FloodGate", flood_gate):
                 self.app = Application(settings)

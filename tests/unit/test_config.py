@@ -14,6 +14,7 @@ ENV_NAMES = (
     "BOT_API_URL",
     "DATABASE_PATH",
     "DATABASE_URL",
+    "REDIS_URL",
     "ADMIN_IDS",
     "MODERATOR_CHAT_ID",
     "TIMEZONE",
@@ -78,6 +79,7 @@ def test_env_file_is_read(tmp_path: Path) -> None:
         ("LOG_LEVEL", "LOUD"),
         ("BOT_TOKEN", "not-a-token"),
         ("TIPS_PER_DAY", "0"),
+        ("REDIS_URL", "localhost:6379"),
     ],
 )
 def test_bad_value_names_the_variable(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 
 import pytest
+from redis.asyncio import Redis
 
 from bot.domain import TipCategory
 from bot.services import receipts
 from bot.services.drafts import DraftStore, Sending, Sent
-from bot.services.limits import DailyQuota, SlidingLimit
+from bot.services.limits import AttemptLimit, DailyQuota, SlidingLimit
 from bot.services.links import MAX_LINK_LENGTH, NotALinkError, extract, normalise
+from bot.shared_state import KeyHasher, RedisSlidingLimit, SharedState
 
 
 @pytest.mark.parametrize(
@@ -114,56 +117,87 @@ def test_receipt_codes_forgive_typing() -> None:
     assert receipts.canonical("ABCD-EFGH-JKMN-PQR!") is None
 
 
-def test_daily_quota_resets_each_day() -> None:
+@pytest.fixture(params=["memory", "redis"])
+async def shared(request: pytest.FixtureRequest) -> AsyncIterator[SharedState | None]:
+    """Each store in this process's memory, and its Redis counterpart (cluster mode)."""
+    if request.param == "memory":
+        yield None
+        return
+    state = SharedState(Redis.from_url(request.getfixturevalue("redis_url")), KeyHasher("1:t"))
+    yield state
+    await state.close()
+
+
+async def test_daily_quota_resets_each_day(shared: SharedState | None) -> None:
     day = [dt.date(2026, 6, 26)]
-    quota = DailyQuota(2, lambda: day[0])
-    quota.use(1)
-    quota.use(1)
-    assert quota.remaining(1) == 0
-    assert quota.remaining(2) == 2
+    quota = (
+        DailyQuota(2, lambda: day[0]) if shared is None else shared.daily_quota(2, lambda: day[0])
+    )
+    assert await quota.take(1) and await quota.take(1)
+    assert not await quota.take(1)  # refused, and not counted
+    assert await quota.remaining(1) == 0
+    assert await quota.remaining(2) == 2
+    await quota.refund(1)
+    assert await quota.remaining(1) == 1
     day[0] += dt.timedelta(days=1)
-    assert quota.remaining(1) == 2
+    assert await quota.remaining(1) == 2
+    await quota.use(1)
+    await quota.forget(1)
+    assert await quota.remaining(1) == 2
 
 
-def test_sliding_limit() -> None:
-    now = [0.0]
-    limit = SlidingLimit(2, 3600, lambda: now[0])
-    assert limit.allow(7) and limit.allow(7)
-    assert not limit.allow(7)
+async def test_sliding_limit(shared: SharedState | None) -> None:
+    now = [1_000_000.0]
+    limit: AttemptLimit
+    if shared is None:
+        limit = SlidingLimit(2, 3600, lambda: now[0])
+    else:
+        limit = RedisSlidingLimit(shared.redis, shared.hasher, "test", 2, 3600, lambda: now[0])
+    assert await limit.allow(7) and await limit.allow(7)
+    assert not await limit.allow(7) and await limit.exhausted(7)
+    assert not await limit.exhausted(8)
     now[0] += 3600
-    assert limit.allow(7)
+    assert not await limit.exhausted(7)
+    assert await limit.allow(7)
+    await limit.forget(7)
+    assert await limit.allow(7) and await limit.allow(7)
 
 
-def test_drafts_expire_after_idle_time() -> None:
+async def test_drafts_expire_after_idle_time() -> None:
     now = [0.0]
     drafts = DraftStore(idle_seconds=1800, clock=lambda: now[0])
-    draft = drafts.start(1)
+    draft = await drafts.start(1)
     draft.category = TipCategory.STASH
     now[0] += 1000
-    assert drafts.get(1) is draft  # touching keeps it alive
+    assert await drafts.get(1) is draft  # touching keeps it alive
     now[0] += 1799
-    assert drafts.get(1) is draft
-    drafts.start(2)
+    assert await drafts.get(1) is draft
+    await drafts.start(2)
     now[0] += 1800
-    assert drafts.sweep() == 2
-    assert drafts.get(1) is None
+    assert await drafts.sweep() == 2
+    assert await drafts.get(1) is None
     assert len(drafts) == 0
 
 
-def test_a_report_is_in_one_phase_at_a_time() -> None:
+async def test_a_report_is_in_one_phase_at_a_time(shared: SharedState | None) -> None:
     """Draft → Sending (one press of Send took it) → HeldReceipt (stored, the code not seen
     yet) → Sent; nothing of the report is kept past Sending."""
-    drafts = DraftStore()
-    draft = drafts.start(1, first_message_id=40)
+    drafts = DraftStore() if shared is None else shared.drafts()
+    draft = await drafts.start(1, first_message_id=40)
     draft.description = "Sells «соль»"
-    assert drafts.claim(1, draft)
-    assert not drafts.claim(1, draft)  # a second press finds it taken
-    assert isinstance(drafts.get(1), Sending) and drafts.draft(1) is None
-    drafts.restore(1, draft)  # could not be stored: the form goes on
-    assert drafts.draft(1) is draft
-    assert drafts.claim(1, draft)
-    drafts.hold_receipt(1, "ABCD-EFGH", first_message_id=40)
-    held = drafts.held_receipt(1)
+    await drafts.save(1, draft)
+    assert await drafts.claim(1, draft)
+    assert not await drafts.claim(1, draft)  # a second press finds it taken
+    assert isinstance(await drafts.get(1), Sending) and await drafts.draft(1) is None
+    await drafts.save(1, draft)  # a handler's late save does not undo the claim
+    assert isinstance(await drafts.get(1), Sending)
+    await drafts.restore(1, draft)  # could not be stored: the form goes on
+    assert await drafts.draft(1) == draft
+    assert await drafts.claim(1, draft)
+    await drafts.hold_receipt(1, "ABCD-EFGH", first_message_id=40)
+    held = await drafts.held_receipt(1)
     assert held is not None and held.receipt == "ABCD-EFGH" and held.first_message_id == 40
-    drafts.mark_sent(1)
-    assert isinstance(drafts.get(1), Sent) and drafts.held_receipt(1) is None
+    await drafts.mark_sent(1)
+    assert isinstance(await drafts.get(1), Sent) and await drafts.held_receipt(1) is None
+    await drafts.discard(1)
+    assert await drafts.get(1) is None

@@ -37,6 +37,7 @@ from fake_telegram.spec import ApiSpec, MethodSpec, UploadedFile
 from fake_telegram.state import PRIVATE, Chat, Store
 from fake_telegram.updates import UpdateQueue
 from fake_telegram.views import ApiCall, BotAction, Reply
+from fake_telegram.webhook import WebhookDelivery
 
 _TOKEN_RE = re.compile(r"(\d+):[\w-]+")
 _ATTACH = "attach://"
@@ -121,6 +122,9 @@ class FakeTelegram:
         self._user_ids = itertools.count(100_000_001)
         self._group_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
+        #: Delivers updates by POST once the bot set a webhook (fake_telegram.webhook).
+        self.webhook = WebhookDelivery(self.store, self.updates, self.activity)
+        self._webhook_task: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
         self.rate_limits = rate_limits
 
@@ -146,11 +150,17 @@ class FakeTelegram:
         self.updates.open()
         self.port = int(runner.addresses[0][1])
         self.base_url = f"http://{self.host}:{self.port}"
+        self._webhook_task = asyncio.create_task(self.webhook.run(), name="fake-webhook")
 
     async def stop(self) -> None:
         """Answer waiting long polls with ``[]``, release delayed answers, close the server."""
         self._closing.set()
         self.updates.close()
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._webhook_task
+            self._webhook_task = None
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()

@@ -157,6 +157,8 @@ class Store:
     bot_texts: dict[str, dict[str, str]] = field(default_factory=dict)
     menu_buttons: dict[int | None, JSON] = field(default_factory=dict)
     webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_max_connections: int = 40
     _file_counter: int = 0
 
     # -- chats -------------------------------------------------------------------------

@@ -38,6 +38,10 @@ class PendingUpdate:
     kind: str
     payload: dict[str, Any]
     delivered: bool = False
+    # Webhook delivery: a POST of it is under way; no new attempt before `not_before`.
+    in_flight: bool = False
+    attempts: int = 0
+    not_before: float = 0.0
 
     def json(self) -> dict[str, Any]:
         """The ``Update`` object."""
@@ -53,6 +57,7 @@ class UpdateQueue:
         self._confirmed_upto = first_update_id - 1
         self._dropped: set[int] = set()
         self._delivered: set[int] = set()
+        self._acknowledged: set[int] = set()
         self._waiter: asyncio.Future[str] | None = None
         self._closed = False
         self._on_change = on_change or (lambda: None)
@@ -78,7 +83,36 @@ class UpdateQueue:
 
     def settled(self, update_id: int) -> bool:
         """Whether the bot confirmed the update or it was filtered out."""
-        return update_id <= self._confirmed_upto or update_id in self._dropped
+        return (
+            update_id <= self._confirmed_upto
+            or update_id in self._dropped
+            or update_id in self._acknowledged
+        )
+
+    # -- webhook delivery -----------------------------------------------------------------
+
+    def due_for_webhook(self, now: float, limit: int) -> list[PendingUpdate]:
+        """Updates to POST now (not in flight, past their retry pause), oldest first; each
+        is marked in flight."""
+        due = [u for u in self._ready(len(self._pending) or 1) if not u.in_flight]
+        due = [u for u in due if u.not_before <= now][: max(0, limit)]
+        for update in due:
+            update.in_flight = True
+            update.delivered = True
+            update.attempts += 1
+            self._delivered.add(update.update_id)
+        return due
+
+    def acknowledge(self, update: PendingUpdate) -> None:
+        """The webhook answered 2xx: the update is done."""
+        self._pending = [u for u in self._pending if u is not update]
+        self._acknowledged.add(update.update_id)
+        self._on_change()
+
+    def retry_later(self, update: PendingUpdate, not_before: float) -> None:
+        """The webhook failed: try the update again after a pause."""
+        update.in_flight, update.not_before = False, not_before
+        self._on_change()
 
     def delivered(self, update_id: int) -> bool:
         """Whether a getUpdates answer carried the update."""

@@ -48,7 +48,14 @@ class AccountMethods(MethodBase):
         )
 
     async def set_webhook(self, call: Call) -> bool:
-        self.store.webhook_url = str(call.params.get("url") or "")
+        """From now on updates are POSTed to `url` (fake_telegram.webhook)."""
+        params = call.params
+        self.store.webhook_url = str(params.get("url") or "")
+        self.store.webhook_secret = str(params.get("secret_token") or "")
+        self.store.webhook_max_connections = int(params.get("max_connections") or 40)
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list):
+            self.updates.allowed_updates = list(allowed)
         if call.params.get("drop_pending_updates"):
             self.updates.clear()
         return True
