@@ -146,6 +146,11 @@ class FakeUser(_ChatView):
         """Send a text message; commands, links, mentions and hashtags get their entities."""
         return await self._post(_text_content(text), reply_to=reply_to, **wait)
 
+    def send_nowait(self, text: str) -> int:
+        """Send a text message without waiting for the bot (a burst of many users); returns
+        its ``update_id``, for :meth:`FakeTelegram.settle`."""
+        return self._fake.push_update("message", self._new_message(_text_content(text)))
+
     async def send_with_entities(
         self, text: str, entities: list[JSON], **wait: Unpack[Wait]
     ) -> Reply:
