@@ -1,4 +1,5 @@
-"""Command line: `python -m bot [run|demo|migrate|content check|i18n compile]`."""
+"""Command line: `python -m bot [run|demo|webhook|worker|health|migrate|backup|content check|
+i18n compile]`."""
 
 from __future__ import annotations
 
@@ -67,9 +68,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     webhook.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
     webhook.add_argument("--port", type=int, default=8081, help="port (%(default)s)")
-    commands.add_parser(
+    worker = commands.add_parser(
         "worker", help="campaigns, broadcasts and retention beside webhook replicas (one active)"
     )
+    worker.add_argument("--host", default="127.0.0.1", help="/healthz and /metrics address")
+    worker.add_argument(
+        "--port", type=int, default=None, help="serve /healthz and /metrics on this port"
+    )
+    health = commands.add_parser(
+        "health", help="exit 0 if the database (and Redis) answer, or the replica at --url does"
+    )
+    health.add_argument("--url", help="a replica's /healthz, like http://127.0.0.1:8081/healthz")
     commands.add_parser("migrate", help="apply database migrations and exit")
     backup_parser = commands.add_parser(
         "backup", help="copy the database to PATH while the bot may keep running"
@@ -93,16 +102,43 @@ async def _serve_webhook(settings: Settings, host: str, port: int) -> None:
     await Application(settings).serve_webhook(host, port)
 
 
-async def _serve_worker(settings: Settings) -> None:
+async def _serve_worker(settings: Settings, host: str, port: int | None) -> None:
     from bot.app import Application
 
-    await Application(settings).serve_worker()
+    await Application(settings).serve_worker(host, port)
 
 
 async def _run(settings: Settings) -> None:
     from bot.app import Application  # imported late: the other commands need no aiogram
 
     await Application(settings).run()
+
+
+HEALTH_TIMEOUT_SECONDS = 5.0
+
+
+async def _health(settings: Settings, url: str | None) -> str | None:
+    """What is unhealthy, or None. For a container's HEALTHCHECK: a replica is asked over
+    HTTP (its /healthz checks the database and Redis itself); any other role checks both."""
+    import aiohttp
+
+    asked = url or "the database"
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
+            if url is not None:
+                async with aiohttp.ClientSession() as http, http.get(url) as answer:
+                    return None if answer.status == 200 else f"{url} answered {answer.status}"
+            async with Database(settings.database) as db:
+                await db.ping()
+            if settings.redis_url is not None:
+                from redis.asyncio import Redis
+
+                asked = "Redis"
+                async with Redis.from_url(settings.redis_url) as redis:
+                    await redis.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+        return f"{asked}: {type(exc).__name__}"
+    return None
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -160,6 +196,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         settings = load_settings()
         configure_logging(settings.log_level, settings.log_format)
+        if command == "health":
+            problem = asyncio.run(_health(settings, args.url))
+            print("healthy" if problem is None else f"unhealthy: {problem}")
+            return 0 if problem is None else EXIT_FAILURE
         if command == "backup":
             if settings.database_url:
                 raise SettingsError(
@@ -183,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "worker":
             settings.require_webhook_secret()
             settings.require_webhook_url()
-            asyncio.run(_serve_worker(settings))
+            asyncio.run(_serve_worker(settings, args.host, args.port))
             return 0
         if command == "webhook":
             settings.require_webhook_secret()

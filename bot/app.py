@@ -63,7 +63,7 @@ from bot.services.tips import TipService
 from bot.services.users import UserService
 from bot.shared_state import SharedState
 from bot.telegram_session import PatientRequests, TelegramSession
-from bot.webhook import SeenUpdates, UpdateLedger, create_webhook_app
+from bot.webhook import SeenUpdates, UpdateLedger, create_monitoring_app, create_webhook_app
 
 logger = logging.getLogger(__name__)
 
@@ -341,16 +341,23 @@ class Application:
             await self._close_connections()
             logger.info("Stopped serving webhook updates")
 
-    async def serve_worker(self, *, handle_signals: bool = True) -> None:
+    async def serve_worker(
+        self, host: str = "127.0.0.1", port: int | None = None, *, handle_signals: bool = True
+    ) -> None:
         """The scheduled work beside webhook replicas (campaigns, broadcasts, retention, owed
         tip cards), in one active worker at a time (bot/leader.py); a second one stands by
-        and takes over when the first dies. Once active it points Telegram at WEBHOOK_URL."""
+        and takes over when the first dies. Once active it points Telegram at WEBHOOK_URL.
+        With `port`, it serves /healthz and /metrics (broadcast counts are counted here)."""
         self._stop_requested = asyncio.Event()
         self._without_profile_cache()
         lock, active = WorkerLock(self.db), False
+        monitoring = web.AppRunner(create_monitoring_app(self), handle_signals=False)
         try:
             await check_telegram(self.bot, self.settings)
             await self._open_database()
+            await monitoring.setup()
+            if port is not None:
+                await web.TCPSite(monitoring, host, port).start()
             if handle_signals:
                 self._stop_on_signals(self._stop_requested)
             if not await self._until_stopped(lock.acquire()):
@@ -371,6 +378,7 @@ class Application:
         finally:
             if active:
                 await self._on_shutdown()
+            await monitoring.cleanup()
             await lock.release()
             await self._close_connections()
             logger.info("Worker stopped")

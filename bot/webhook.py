@@ -139,6 +139,14 @@ def create_webhook_app(app: Application) -> web.Application:
         UPDATES.labels(update.event_type).inc()
         return web.Response(text="ok")
 
+    web_app = create_monitoring_app(app)
+    web_app.router.add_post(app.settings.webhook_path, receive)
+    return web_app
+
+
+def create_monitoring_app(app: Application) -> web.Application:
+    """`GET /healthz` and `GET /metrics`, served by replicas and by workers."""
+
     async def healthz(_: web.Request) -> web.Response:
         for name, ping in app.health_checks().items():
             try:
@@ -152,7 +160,6 @@ def create_webhook_app(app: Application) -> web.Application:
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     web_app = web.Application()
-    web_app.router.add_post(app.settings.webhook_path, receive)
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
     return web_app

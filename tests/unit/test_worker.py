@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from asyncio.subprocess import Process
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from fake_telegram import FakeTelegram
 
@@ -67,11 +69,24 @@ async def test_the_standby_takes_over_when_the_active_worker_is_gone(
 
 async def test_on_sqlite_the_worker_is_active_at_once(fake: FakeTelegram, tmp_path: Path) -> None:
     app = worker(fake, tmp_path, tmp_path / "bot.sqlite3")
-    running = asyncio.create_task(app.serve_worker(handle_signals=False))
+    port = free_port()
+    running = asyncio.create_task(app.serve_worker("127.0.0.1", port, handle_signals=False))
     await fake.wait_for(lambda: webhooks_set(fake) == 1 and app.scheduler.running, timeout=20)
+    # Its own /healthz and /metrics: broadcasts are counted in the worker.
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{port}/healthz") as answer:
+            assert answer.status == 200
+        async with http.get(f"http://127.0.0.1:{port}/metrics") as answer:
+            assert "qorgan_broadcast_queue_pending" in await answer.text()
     await app.stop()
     await running
     assert not app.scheduler.running
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 async def start_worker(fake: FakeTelegram, directory: Path, database_url: str) -> Process:
