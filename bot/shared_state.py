@@ -319,14 +319,14 @@ REMEMBER_SECONDS = 24 * 3600
 
 
 class RedisSeenUpdates:
-    """Which update ids any replica has taken (update ids are not about anyone)."""
+    """Which update ids any replica has taken (update ids are not about anyone). Update ids
+    count per bot: two bots sharing a Redis keep apart by their bot id."""
 
-    def __init__(self, redis: Redis) -> None:
-        self._redis = redis
+    def __init__(self, redis: Redis, bot_id: int) -> None:
+        self._redis, self._bot_id = redis, bot_id
 
-    @staticmethod
-    def _key(update_id: int) -> str:
-        return f"{PREFIX}:update:{update_id}"
+    def _key(self, update_id: int) -> str:
+        return f"{PREFIX}:update:{self._bot_id}:{update_id}"
 
     async def begin(self, update_id: int) -> Delivery:
         key = self._key(update_id)
@@ -351,15 +351,16 @@ class RedisSeenUpdates:
 class SharedState:
     """The Redis connection of a cluster's process, and the shared stores built on it."""
 
-    def __init__(self, redis: Redis, hasher: KeyHasher) -> None:
-        self.redis, self.hasher = redis, hasher
+    def __init__(self, redis: Redis, hasher: KeyHasher, bot_id: int = 0) -> None:
+        self.redis, self.hasher, self.bot_id = redis, hasher, bot_id
 
     @classmethod
     def connect(cls, settings: Settings) -> SharedState:
         """Connects lazily (at the first command): /healthz and the first update tell."""
         assert settings.redis_url is not None
         redis = Redis.from_url(settings.redis_url, health_check_interval=30)
-        return cls(redis, KeyHasher(settings.require_token().get_secret_value()))
+        token = settings.require_token().get_secret_value()
+        return cls(redis, KeyHasher(token), bot_id=int(token.partition(":")[0]))
 
     def conversation_storage(self) -> RedisStorage:
         """Conversation state for the dispatcher: expires with the draft it belongs to."""
@@ -387,7 +388,7 @@ class SharedState:
         return RedisSlidingLimit(self.redis, self.hasher, name, limit, window)
 
     def seen_updates(self) -> RedisSeenUpdates:
-        return RedisSeenUpdates(self.redis)
+        return RedisSeenUpdates(self.redis, self.bot_id)
 
     async def ping(self) -> object:
         return await self.redis.ping()

@@ -125,6 +125,10 @@ def error_code(exc: Exception) -> str:
     return next((str(code) for kind, code in _ERROR_CODES if isinstance(exc, kind)), "0")
 
 
+# Strong references to the response models built so far (see TelegramSession).
+_RESPONSE_MODELS: dict[Any, type[Response[Any]]] = {}
+
+
 class TelegramSession(AiohttpSession):
     """aiogram's session with two differences measured in bench/updates.py:
 
@@ -133,7 +137,11 @@ class TelegramSession(AiohttpSession):
       cost more than building the request itself;
     - it closes at once when no connection is encrypted: aiogram waits 250 ms for TLS
       connections to shut down, which a plain-HTTP Bot API server (a local one, or the test
-      fake on 127.0.0.1) does not have.
+      fake on 127.0.0.1) does not have;
+    - it keeps the response model of each method's result type alive: aiogram builds
+      `Response[T]` for every answer, and pydantic keeps generic models only weakly, so the
+      garbage collector took them and every answer rebuilt one (about 8 % of a replica's CPU
+      in bench/cluster.py's profile).
     """
 
     def __init__(self, base_url: str) -> None:
@@ -184,6 +192,14 @@ class TelegramSession(AiohttpSession):
             bot=bot, method=method, status_code=resp.status, content=raw_result
         )
         return cast(TelegramType, response.result)
+
+    def check_response(
+        self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
+    ) -> Response[TelegramType]:
+        returning = method.__returning__
+        if returning not in _RESPONSE_MODELS:
+            _RESPONSE_MODELS[returning] = Response[returning]  # type: ignore[valid-type]
+        return super().check_response(bot, method, status_code, content)
 
     async def close(self) -> None:
         if self._encrypted:

@@ -179,10 +179,12 @@ class Cluster:
         env.update(self._settings)
         return env
 
-    async def start(self, workers: int = 1) -> None:
+    async def start(self, workers: int = 1, *, proxy: bool = True) -> None:
         """The proxy, every replica (healthy), then the workers (the first becomes active
-        and sets the webhook; the others stand by)."""
-        await self.proxy.start()
+        and sets the webhook; the others stand by). `proxy=False`: another one (nginx in
+        bench/cluster.py) serves at `proxy.url`."""
+        if proxy:
+            await self.proxy.start()
         for index, port in enumerate(self.ports):
             await self.add(
                 f"replica-{index}", ["webhook", "--host", "127.0.0.1", "--port", str(port)]
