@@ -70,6 +70,9 @@ logger = logging.getLogger(__name__)
 # How long shutdown waits for updates being handled, and for a broadcast batch in flight.
 SHUTDOWN_GRACE_SECONDS = 10.0
 RECEIPT_GUESSES_PER_HOUR = 5
+# How old the staff list may grow in a replica before it is read again: a moderator removed
+# on one replica loses their role on the others within this.
+TEAM_MAX_AGE_SECONDS = 2.0
 # How soon the worker notices a broadcast or a tip notice that a webhook replica queued.
 WORKER_POLL_SECONDS = 2.0
 
@@ -321,7 +324,7 @@ class Application:
         """Serve updates posted by Telegram (bot/webhook.py) until stopped. A replica only
         handles updates: the worker sets the webhook and runs the scheduled work."""
         self._stop_requested = asyncio.Event()
-        self._without_profile_cache()
+        self._beside_other_processes()
         self.notifier.left_to_worker = True
         runner = web.AppRunner(create_webhook_app(self), handle_signals=False)
         try:
@@ -349,7 +352,7 @@ class Application:
         and takes over when the first dies. Once active it points Telegram at WEBHOOK_URL.
         With `port`, it serves /healthz and /metrics (broadcast counts are counted here)."""
         self._stop_requested = asyncio.Event()
-        self._without_profile_cache()
+        self._beside_other_processes()
         lock, active = WorkerLock(self.db), False
         monitoring = web.AppRunner(create_monitoring_app(self), handle_signals=False)
         try:
@@ -421,11 +424,12 @@ class Application:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
 
-    def _without_profile_cache(self) -> None:
-        """The profile cache is exact only while one process writes the database; beside
-        other replicas it would serve profiles they changed. Every read goes to the database
-        (misses of one turn of the event loop still share one query)."""
+    def _beside_other_processes(self) -> None:
+        """Caches exact only while one process writes the database: the profile cache is
+        switched off (every read goes to the database; misses of one turn of the event loop
+        still share one query), and the staff list is read again every few seconds."""
         self.services.users.cache = ProfileCache(capacity=0)
+        self.services.roles.team_max_age = TEAM_MAX_AGE_SECONDS
 
     async def _until_stopped(self, work: Coroutine[Any, Any, None]) -> bool:
         """Run `work` until it ends (True) or stop() is called first (False)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -68,23 +69,34 @@ class RoleService:
         db: Database,
         owner_ids: frozenset[int],
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._db = db
         self._owners = owner_ids
         self._now = now
-        # Staff routers ask for every update from everyone; the team is small and changes only
-        # through this service, so it is read once and kept (cleared on every change).
+        # Staff routers ask for every update from everyone; the team is small and, in one
+        # process, changes only through this service, so it is read once and kept (cleared on
+        # every change). Beside other replicas, which change it too, it is read again once
+        # it is `team_max_age` seconds old: a removal takes effect everywhere within that.
         self._team: dict[int, StaffMember] | None = None
+        self._team_read = 0.0
+        self.team_max_age: float | None = None
+        self._clock = clock
 
     async def member(self, user_id: int) -> StaffMember | None:
         if user_id in self._owners:
             return StaffMember(user_id, StaffRole.OWNER, None)
-        if self._team is None:
+        stale = self.team_max_age is not None and (
+            self._clock() - self._team_read >= self.team_max_age
+        )
+        if self._team is None or stale:
+            read_at = self._clock()
             async with self._db.transaction() as conn:
                 rows = await staff.all_staff(conn)
             self._team = {
                 r.user_id: StaffMember(r.user_id, StaffRole(r.role), r.region) for r in rows
             }
+            self._team_read = read_at
         return self._team.get(user_id)
 
     async def team(self) -> list[StaffMember]:

@@ -101,7 +101,7 @@ class RunningBot:
         # next getUpdates confirm it, so tests don't depend on timing on a loaded machine.
         run = self.app.run(handle_signals=False, handle_as_tasks=self.as_tasks)
         self._task = asyncio.create_task(run)
-        await fake.wait_for(lambda: bool(fake.calls_to("getUpdates")), timeout=10)
+        await fake.wait_for(lambda: bool(fake.calls_to("getUpdates")), timeout=30)
 
     async def stop(self) -> None:
         assert self._task is not None

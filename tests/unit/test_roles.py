@@ -100,3 +100,21 @@ async def test_a_bound_invite_is_for_its_account_and_can_be_revoked(roles: RoleS
     assert not await roles.revoke_invite(OWNER, invite.id)  # once
     with pytest.raises(InviteError):
         await roles.accept_invite(other, 62)
+
+
+async def test_beside_other_replicas_a_removal_takes_effect_within_the_teams_max_age(
+    db: Database, clock: Clock[dt.datetime]
+) -> None:
+    """Two replicas on one database: the one that did not make the change reads the staff
+    list again once it is `team_max_age` old, so a removed moderator loses the role there."""
+    seconds = Clock(100.0)
+    here = RoleService(db, frozenset({OWNER}), clock)
+    there = RoleService(db, frozenset({OWNER}), clock, clock=seconds)
+    there.team_max_age = 2.0
+    await here.add(OWNER, 42, StaffRole.MODERATOR, None)
+    assert await there.member(42) is not None
+    assert await here.remove(OWNER, 42)
+    seconds.now += 1.9
+    assert await there.member(42) is not None  # within the max age: the list it read
+    seconds.now += 0.1
+    assert await there.member(42) is None
