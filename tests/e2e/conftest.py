@@ -50,14 +50,14 @@ def engine(request: pytest.FixtureRequest) -> Iterator[str]:
     the SQLite file itself are marked sqlite_only; those that look into the in-memory stores,
     memory_only."""
     global _database_url, _redis_url
-    if request.param != "sqlite":
-        if request.node.get_closest_marker("sqlite_only"):
-            pytest.skip("reads the SQLite database file itself")
-        _database_url = request.getfixturevalue("postgres_url")
-    if request.param == SHARED:
-        if request.node.get_closest_marker("memory_only"):
-            pytest.skip("looks into the in-memory stores of one process")
-        _redis_url = request.getfixturevalue("redis_url")
+    # Skips first: nothing may be set that a skip would leave behind for the next test.
+    if request.param != "sqlite" and request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("reads the SQLite database file itself")
+    if request.param == SHARED and request.node.get_closest_marker("memory_only"):
+        pytest.skip("looks into the in-memory stores of one process")
+    database = request.getfixturevalue("postgres_url") if request.param != "sqlite" else None
+    redis = request.getfixturevalue("redis_url") if request.param == SHARED else None
+    _database_url, _redis_url = database, redis
     try:
         yield request.param
     finally:
