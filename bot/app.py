@@ -54,6 +54,7 @@ from bot.services.follow_ups import FollowUpAccess
 from bot.services.learning import LearningService
 from bot.services.limits import AttemptLimit, DailyQuota, SlidingLimit
 from bot.services.pacing import RateLimiter
+from bot.services.practice import PracticeService
 from bot.services.privacy import PrivacyService
 from bot.services.profile_cache import ProfileCache
 from bot.services.reporting import ReportSender
@@ -105,6 +106,7 @@ class Services:
     audit: AuditService
     stats: StatsService
     privacy: PrivacyService
+    practice: PracticeService
 
     def as_kwargs(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -184,6 +186,7 @@ def build_services(
         audit=AuditService(db),
         stats=StatsService(db, today, tz),
         privacy=PrivacyService(users, drafts, follow_ups, quota, receipt_guesses),
+        practice=PracticeService(db, library, today),
     )
 
 

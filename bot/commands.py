@@ -19,6 +19,9 @@ logger = logging.getLogger(__name__)
 
 USER_COMMANDS = (
     ("start", N_("Main menu")),
+    ("learn", N_("Prevention topics")),
+    ("quiz", N_("Quizzes")),
+    ("practice", N_("Practise what to say: chat situations")),
     ("report", N_("Report a drug shop anonymously")),
     ("status", N_("Check a report with its code")),
     ("settings", N_("Language, role, region, messages")),

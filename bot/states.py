@@ -44,6 +44,33 @@ class ModeratorInput(StatesGroup):
     preview = State()  # a reply or question waits for Confirm / Edit / Cancel
 
 
+class Practice(StatesGroup):
+    """A chat simulation (/practice) and the anonymous check before and after it."""
+
+    check = State()
+    chat = State()
+
+
+class PracticeRun(BaseModel):
+    """Where a run of a simulation is, typed (kept in the FSM data, like any conversation)."""
+
+    simulation: str
+    later: bool = False  # the person ran this simulation before
+    step: int = 0  # the step whose replies are offered
+    path: list[tuple[int, int]] = []  # (step, choice) positions, in order
+    phase: str = "pre"  # the check being answered: before or after the simulation
+    item: int = 0  # the check's question being asked
+    answers: dict[str, int] = {}
+
+    @classmethod
+    async def load(cls, state: FSMContext) -> PracticeRun | None:
+        data = await state.get_data()
+        return cls.model_validate(data) if "simulation" in data else None
+
+    async def save(self, state: FSMContext) -> None:
+        await state.set_data(self.model_dump(mode="json"))
+
+
 class BroadcastDraft(BaseModel):
     """What the broadcast composer holds between its steps, typed (kept in the FSM data)."""
 

@@ -439,3 +439,65 @@ moderator_topics = Table(
     Column("region", Text, primary_key=True),  # a region code, or '-' for tips without one
     Column("thread_id", Id, nullable=False),
 )
+
+# Practice (chat simulations). How many times a person ran each simulation, so that their
+# choices are counted as a first run or a later one; nothing about the choices themselves.
+practice_runs = Table(
+    "practice_runs",
+    metadata,
+    Column(
+        "chat_id",
+        Id,
+        ForeignKey("users.chat_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("simulation_id", Text, primary_key=True),
+    Column("runs", Integer, nullable=False, server_default="0"),
+)
+
+# The anonymous counters of practice and of the checks before and after it (docs/evaluation.md):
+# no chat id, no time finer than the week, written in batches of at least five people, so that
+# no row, write or its order on disk can be traced to whoever answered. Region '' is none.
+practice_counts = Table(
+    "practice_counts",
+    metadata,
+    Column("simulation_id", Text, primary_key=True),
+    Column("event", Text, primary_key=True),
+    Column("later_run", Flag, primary_key=True),
+    Column("role", Text, primary_key=True),
+    Column("region", Text, primary_key=True),
+    Column("week", Day, primary_key=True),
+    Column("count", Integer, nullable=False, server_default="0"),
+    _one_of("event", "started", "finished"),
+)
+
+practice_choices = Table(
+    "practice_choices",
+    metadata,
+    Column("simulation_id", Text, primary_key=True),
+    Column("step_id", Text, primary_key=True),
+    Column("choice_id", Text, primary_key=True),
+    Column("later_run", Flag, primary_key=True),
+    Column("role", Text, primary_key=True),
+    Column("region", Text, primary_key=True),
+    Column("week", Day, primary_key=True),
+    Column("safe", Flag, nullable=False),
+    Column("count", Integer, nullable=False, server_default="0"),
+)
+
+evaluation_answers = Table(
+    "evaluation_answers",
+    metadata,
+    Column("instrument_id", Text, primary_key=True),
+    Column("subject", Text, primary_key=True),  # the simulation checked before and after
+    Column("phase", Text, primary_key=True),
+    Column("item_id", Text, primary_key=True),
+    Column("value", Integer, primary_key=True, autoincrement=False),
+    Column("role", Text, primary_key=True),
+    Column("region", Text, primary_key=True),
+    Column("week", Day, primary_key=True),
+    Column("count", Integer, nullable=False, server_default="0"),
+    _one_of("phase", "pre", "post"),
+    CheckConstraint("value BETWEEN 1 AND 5"),
+)

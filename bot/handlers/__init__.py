@@ -30,6 +30,7 @@ from bot.handlers import (
     menu,
     moderation,
     onboarding,
+    practice,
     profile,
     quiz,
     receipt_status,
@@ -46,6 +47,7 @@ from bot.keyboards.callbacks import Screen
 MENU_FEATURES: tuple[Screen, ...] = (
     Screen.LEARN,
     Screen.QUIZ,
+    Screen.PRACTICE,
     Screen.REPORT,
     Screen.HELP,
     Screen.SETTINGS,
@@ -110,6 +112,7 @@ def _private_router() -> Router:
     features.include_routers(
         learn.create_router(),
         quiz.create_router(),
+        practice.create_router(),
         menu.create_router(),
         settings.create_router(),
         helplines.create_router(),

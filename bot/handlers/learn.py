@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aiogram import F, Router
-from aiogram.types import CallbackQuery
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Profile
@@ -17,10 +18,14 @@ from bot.services.learning import LearningService
 
 
 async def show_topic_list(
-    callback: CallbackQuery, profile: Profile, library: Library, more: bool
+    target: Message | CallbackQuery, profile: Profile, library: Library, more: bool
 ) -> None:
     text, markup = topic_list_screen(library, profile.role, profile.language, more)
-    await show(callback, text, markup)
+    await show(target, text, markup)
+
+
+async def learn_command(message: Message, profile: Profile, library: Library) -> None:
+    await show_topic_list(message, profile, library, more=False)
 
 
 async def learn_button(callback: CallbackQuery, profile: Profile, library: Library) -> None:
@@ -76,6 +81,7 @@ async def vote(
 
 def create_router() -> Router:
     router = Router(name=__name__)
+    router.message.register(learn_command, Command("learn"))
     router.callback_query.register(learn_button, OpenScreen.filter(F.screen == Screen.LEARN))
     router.callback_query.register(topic_list, TopicList.filter())
     router.callback_query.register(topic_card, TopicCard.filter())

@@ -5,7 +5,8 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import Bot, F, Router
-from aiogram.types import CallbackQuery, InputPollOption, PollAnswer
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InputPollOption, Message, PollAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
@@ -26,7 +27,7 @@ def _progress_line(progress: QuizProgress | None, total: int) -> str:
 
 
 async def show_quiz_list(
-    callback: CallbackQuery,
+    target: Message | CallbackQuery,
     profile: Profile,
     library: Library,
     learning: LearningService,
@@ -43,7 +44,13 @@ async def show_quiz_list(
         for q in quizzes
     ]
     has_more = len(mine) < len(library.quizzes)
-    await show(callback, "\n".join(lines), quiz_list_keyboard(quizzes, language, more, has_more))
+    await show(target, "\n".join(lines), quiz_list_keyboard(quizzes, language, more, has_more))
+
+
+async def quiz_command(
+    message: Message, profile: Profile, library: Library, learning: LearningService
+) -> None:
+    await show_quiz_list(message, profile, library, learning, more=False)
 
 
 async def quiz_button(
@@ -73,6 +80,9 @@ async def send_question(
         options=[InputPollOption(text=escape(option.get(language))) for option in question.options],
         type="quiz",
         correct_option_ids=[question.correct],
+        # Each person sees the options in an order of their own (answers keep the file's
+        # numbering), so the right one's place says nothing.
+        shuffle_options=True,
         explanation=escape(question.explanation.get(language)),
         is_anonymous=False,
     )
@@ -133,6 +143,7 @@ async def poll_answer(
 
 def create_router() -> Router:
     router = Router(name=__name__)
+    router.message.register(quiz_command, Command("quiz"))
     router.callback_query.register(quiz_button, OpenScreen.filter(F.screen == Screen.QUIZ))
     router.callback_query.register(quiz_list, QuizList.filter())
     router.callback_query.register(start_quiz, StartQuiz.filter())

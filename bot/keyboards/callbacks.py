@@ -20,6 +20,7 @@ class Screen(StrEnum):
     MENU = "menu"
     LEARN = "learn"
     QUIZ = "quiz"
+    PRACTICE = "practice"
     HELP = "help"
     REPORT = "report"
     SETTINGS = "settings"
@@ -99,6 +100,29 @@ class QuizList(CallbackData, prefix="ql1"):
 
 class StartQuiz(CallbackData, prefix="qs1"):
     quiz: str
+
+
+class PracticeList(CallbackData, prefix="pl1"):
+    more: bool
+
+
+class StartPractice(CallbackData, prefix="ps1"):
+    simulation: str
+
+
+class PracticeChoice(CallbackData, prefix="pc1"):
+    """A reply in a simulation: the step it answers and which of its replies (by position)."""
+
+    simulation: str
+    step: Position
+    choice: Position
+
+
+class PracticeAnswer(CallbackData, prefix="pa1"):
+    """An answer to the check's question `item` (1-5), or 0: skip the rest of the check."""
+
+    item: Position
+    value: Annotated[int, Field(ge=0, le=5)]
 
 
 class ReportAction(StrEnum):

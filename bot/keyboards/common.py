@@ -46,6 +46,7 @@ def main_menu(features: Sequence[Screen]) -> InlineKeyboardMarkup:
     labels = {
         Screen.LEARN: _("📚 Learn"),
         Screen.QUIZ: _("🧩 Quiz"),
+        Screen.PRACTICE: _("🎭 Practice"),
         Screen.REPORT: _("🕵️ Report anonymously"),
         Screen.HELP: _("🆘 Get help now"),
         Screen.SETTINGS: _("⚙️ Settings"),

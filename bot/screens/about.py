@@ -46,6 +46,10 @@ def privacy_text() -> str:
             _("• the date (not the time) you started"),
             _("• your quiz answers and scores, and which topics you found useful"),
             _("• how many times each topic was opened, counted without names"),
+            _(
+                "• how many times you played each practice situation; what you chose in it and "
+                "how you answered its short questions are only added to totals, without you"
+            ),
             "",
             _("<b>What I never keep</b>"),
             _("• your name, username or phone number"),

@@ -33,6 +33,9 @@ async def test_command_menu_is_registered_per_language(
     assert set(by_language) == {"kk", "ru", None}
     user_commands = {
         "start",
+        "learn",
+        "quiz",
+        "practice",
         "report",
         "status",
         "settings",

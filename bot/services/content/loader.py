@@ -15,10 +15,12 @@ from bot.domain import ButtonKind
 from bot.paths import CONTENT_DIR
 from bot.services.content.models import (
     CampaignsFile,
+    EvaluationFile,
     HelpFile,
     Library,
     QuizzesFile,
     RegionsFile,
+    SimulationsFile,
     TopicsFile,
 )
 
@@ -100,6 +102,31 @@ def _cross_check(library: Library, directory: Path) -> list[str]:
             if q.topic not in topic_ids
         ]
     problems += _check_campaigns(library, directory / "campaigns.yaml", topic_ids, quiz_ids)
+    problems += _check_simulations(library, directory)
+    return problems
+
+
+def _check_simulations(library: Library, directory: Path) -> list[str]:
+    path, checks = directory / "simulations.yaml", directory / "evaluation.yaml"
+    problems = [
+        f"{path}: simulation id {i!r} is used twice"
+        for i in _duplicates(s.id for s in library.simulations)
+    ]
+    problems += [
+        f"{checks}: instrument id {i!r} is used twice"
+        for i in _duplicates(i.id for i in library.instruments)
+    ]
+    for simulation in library.simulations:
+        instrument = library.instrument(simulation.check)
+        if instrument is None:
+            problems.append(
+                f"{path}: simulation {simulation.id}: check {simulation.check!r} does not exist"
+            )
+        elif instrument.audience != simulation.audience:
+            problems.append(
+                f"{path}: simulation {simulation.id}: check {simulation.check!r} is for"
+                f" {instrument.audience}, the simulation for {simulation.audience}"
+            )
     return problems
 
 
@@ -140,6 +167,8 @@ def load_library(directory: Path = CONTENT_DIR) -> Library:
         ("help", "help.yaml", HelpFile),
         ("regions", "regions.yaml", RegionsFile),
         ("campaigns", "campaigns.yaml", CampaignsFile),
+        ("simulations", "simulations.yaml", SimulationsFile),
+        ("evaluation", "evaluation.yaml", EvaluationFile),
     ):
         try:
             loaded[key] = _load_file(directory / name, model)
@@ -153,6 +182,8 @@ def load_library(directory: Path = CONTENT_DIR) -> Library:
         help=loaded["help"],
         regions=loaded["regions"].regions,
         campaigns=loaded["campaigns"].campaigns,
+        simulations=loaded["simulations"].simulations,
+        instruments=loaded["evaluation"].instruments,
     )
     problems = _cross_check(library, directory)
     if problems:

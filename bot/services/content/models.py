@@ -162,6 +162,120 @@ class Region(Strict):
     name: Localized
 
 
+class ChatLine(Localized):
+    max_length = 700  # one message of a simulation: a phone screen, not a page
+
+
+class Persona(Localized):
+    max_length = 40
+
+
+class WhyText(Localized):
+    max_length = 400
+
+
+class CheckQuestion(Localized):
+    max_length = 300
+
+
+class ScaleEnd(Localized):
+    max_length = 30
+
+
+class SimulationChoice(WithId):
+    text: ButtonLabel
+    safe: bool
+    next: str
+    why: WhyText
+
+
+class SimulationStep(WithId):
+    """The other person's lines, then 2-4 replies to pick from; without replies, an ending
+    (the narrator's lines)."""
+
+    says: tuple[ChatLine, ...] = Field(min_length=1, max_length=4)
+    choices: tuple[SimulationChoice, ...] = Field(default=(), max_length=4)
+
+    @model_validator(mode="after")
+    def _choices(self) -> SimulationStep:
+        if len(self.choices) == 1:
+            raise ValueError("a step has 2-4 choices, or none (an ending)")
+        if len({c.id for c in self.choices}) != len(self.choices):
+            raise ValueError("two choices of the step have one id")
+        return self
+
+    @property
+    def is_ending(self) -> bool:
+        return not self.choices
+
+
+class Simulation(WithId):
+    audience: Audience
+    emoji: str = Field(min_length=1, max_length=4)
+    title: Title
+    intro: Intro
+    persona: Persona
+    sources: tuple[str, ...] = Field(min_length=1)
+    check: str
+    offer_report: bool = False
+    steps: tuple[SimulationStep, ...] = Field(min_length=2, max_length=30)
+
+    @model_validator(mode="after")
+    def _a_story_that_ends(self) -> Simulation:
+        """Every `next` exists, every step is reachable from the first, and no path loops, so
+        every run ends."""
+        steps = {step.id: step for step in self.steps}
+        if len(steps) != len(self.steps):
+            raise ValueError("two steps have one id")
+        for step in self.steps:
+            for choice in step.choices:
+                if choice.next not in steps:
+                    raise ValueError(
+                        f"step {step.id}: choice {choice.id} leads to {choice.next!r},"
+                        " which does not exist"
+                    )
+        seen: set[str] = set()
+
+        def walk(step_id: str, path: tuple[str, ...]) -> None:
+            if step_id in path:
+                raise ValueError(f"the story loops: {' → '.join((*path, step_id))}")
+            seen.add(step_id)
+            for choice in steps[step_id].choices:
+                walk(choice.next, (*path, step_id))
+
+        walk(self.steps[0].id, ())
+        unreachable = [s.id for s in self.steps if s.id not in seen]
+        if unreachable:
+            raise ValueError(f"steps no choice leads to: {', '.join(unreachable)}")
+        return self
+
+    def step(self, index: int) -> SimulationStep | None:
+        return self.steps[index] if 0 <= index < len(self.steps) else None
+
+    def index_of(self, step_id: str) -> int:
+        return next(n for n, step in enumerate(self.steps) if step.id == step_id)
+
+
+Measure = Literal["perceived_risk", "self_efficacy", "intention"]
+
+
+class CheckItem(WithId):
+    """One question on a 5-point scale, with the words of its two ends."""
+
+    measure: Measure
+    better: Literal["higher", "lower"]
+    question: CheckQuestion
+    low: ScaleEnd
+    high: ScaleEnd
+
+
+class Instrument(WithId):
+    audience: Audience
+    intro: Intro
+    sources: tuple[str, ...] = Field(min_length=1)
+    items: tuple[CheckItem, ...] = Field(min_length=3, max_length=5)
+
+
 class CampaignText(Localized):
     max_length = 1000
 
@@ -237,6 +351,14 @@ class RegionsFile(Strict):
     regions: tuple[Region, ...] = Field(min_length=1)
 
 
+class SimulationsFile(Strict):
+    simulations: tuple[Simulation, ...] = Field(min_length=1)
+
+
+class EvaluationFile(Strict):
+    instruments: tuple[Instrument, ...] = Field(min_length=1)
+
+
 class Library(Strict):
     """All content, validated and cross-checked; loaded once and shared read-only."""
 
@@ -245,6 +367,8 @@ class Library(Strict):
     help: HelpFile
     regions: tuple[Region, ...]
     campaigns: tuple[Campaign, ...] = ()
+    simulations: tuple[Simulation, ...] = ()
+    instruments: tuple[Instrument, ...] = ()
     _hash: int | None = PrivateAttr(default=None)
 
     def __hash__(self) -> int:
@@ -259,6 +383,16 @@ class Library(Strict):
 
     def quiz(self, quiz_id: str) -> Quiz | None:
         return next((q for q in self.quizzes if q.id == quiz_id), None)
+
+    def simulation(self, simulation_id: str) -> Simulation | None:
+        return next((s for s in self.simulations if s.id == simulation_id), None)
+
+    def instrument(self, instrument_id: str) -> Instrument | None:
+        return next((i for i in self.instruments if i.id == instrument_id), None)
+
+    def simulations_for(self, role: Role | None) -> tuple[Simulation, ...]:
+        audience = (role or Role.TEEN).value
+        return tuple(s for s in self.simulations if s.audience == audience)
 
     def campaign(self, campaign_id: str) -> Campaign | None:
         return next((c for c in self.campaigns if c.id == campaign_id), None)

@@ -1,0 +1,135 @@
+"""Practice: how often each person ran a simulation, and the anonymous counters of choices and
+of the checks before and after (written in batches by services.practice, never per person)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, Table, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.db import dialect
+from bot.db.schema import evaluation_answers, practice_choices, practice_counts, practice_runs
+
+
+@dataclass(frozen=True, slots=True)
+class RunCount:
+    simulation_id: str
+    event: str  # started, finished
+    later_run: bool
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceCount:
+    simulation_id: str
+    safe: bool
+    later_run: bool
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerCount:
+    instrument_id: str
+    phase: str  # pre, post
+    item_id: str
+    value: int
+    count: int
+
+
+async def add_run(conn: AsyncConnection, chat_id: int, simulation_id: str) -> int:
+    """Count a run of the simulation; returns how many runs came before it."""
+    statement = dialect.insert(conn, practice_runs).values(
+        chat_id=chat_id, simulation_id=simulation_id, runs=1
+    )
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[practice_runs.c.chat_id, practice_runs.c.simulation_id],
+            set_={"runs": practice_runs.c.runs + 1},
+        )
+    )
+    runs = await conn.scalar(
+        select(practice_runs.c.runs).where(
+            practice_runs.c.chat_id == chat_id, practice_runs.c.simulation_id == simulation_id
+        )
+    )
+    return int(runs or 1) - 1
+
+
+async def _add(conn: AsyncConnection, table: Table, counts: Mapping[tuple[Any, ...], int]) -> None:
+    """Add each count to its row (key columns in the table's primary key order)."""
+    if not counts:
+        return
+    keys = [column.name for column in table.primary_key.columns]
+    extra = [c.name for c in table.columns if c.name not in keys and c.name != "count"]
+    rows = [
+        dict(zip([*keys, *extra], key, strict=True)) | {"count": count}
+        for key, count in counts.items()
+    ]
+    statement = dialect.insert(conn, table)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(table.primary_key.columns),
+            set_={"count": table.c.count + statement.excluded.count},
+        ),
+        rows,
+    )
+
+
+async def add_counts(
+    conn: AsyncConnection,
+    runs: Mapping[tuple[Any, ...], int],
+    choices: Mapping[tuple[Any, ...], int],
+    answers: Mapping[tuple[Any, ...], int],
+) -> None:
+    """Keys: practice_counts (simulation, event, later_run, role, region, week); practice_choices
+    (simulation, step, choice, later_run, role, region, week, safe); evaluation_answers
+    (instrument, subject, phase, item, value, role, region, week)."""
+    await _add(conn, practice_counts, runs)
+    await _add(conn, practice_choices, choices)
+    await _add(conn, evaluation_answers, answers)
+
+
+def _in_region(query: Select[Any], table: Table, region: str | None) -> Select[Any]:
+    return query if region is None else query.where(table.c.region == region)
+
+
+async def run_counts(conn: AsyncConnection, region: str | None) -> list[RunCount]:
+    t = practice_counts
+    query = select(t.c.simulation_id, t.c.event, t.c.later_run, t.c.count)
+    rows = await conn.execute(_in_region(query, t, region))
+    merged: dict[tuple[str, str, bool], int] = {}
+    for simulation, event, later, count in rows:
+        key = (simulation, event, bool(later))
+        merged[key] = merged.get(key, 0) + int(count)
+    return [RunCount(s, e, later, n) for (s, e, later), n in sorted(merged.items())]
+
+
+async def choice_counts(conn: AsyncConnection, region: str | None) -> list[ChoiceCount]:
+    t = practice_choices
+    query = select(t.c.simulation_id, t.c.safe, t.c.later_run, t.c.count)
+    rows = await conn.execute(_in_region(query, t, region))
+    merged: dict[tuple[str, bool, bool], int] = {}
+    for simulation, safe, later, count in rows:
+        key = (simulation, bool(safe), bool(later))
+        merged[key] = merged.get(key, 0) + int(count)
+    return [ChoiceCount(s, safe, later, n) for (s, safe, later), n in sorted(merged.items())]
+
+
+async def answer_counts(conn: AsyncConnection, region: str | None) -> list[AnswerCount]:
+    t = evaluation_answers
+    query = select(t.c.instrument_id, t.c.phase, t.c.item_id, t.c.value, t.c.count)
+    rows = await conn.execute(_in_region(query, t, region))
+    merged: dict[tuple[str, str, str, int], int] = {}
+    for instrument, phase, item, value, count in rows:
+        key = (instrument, phase, item, int(value))
+        merged[key] = merged.get(key, 0) + int(count)
+    return [AnswerCount(i, p, item, v, n) for (i, p, item, v), n in sorted(merged.items())]
+
+
+def week_of(day: dt.date) -> dt.date:
+    """The Monday of the day's week: the finest time a counter keeps."""
+    return day - dt.timedelta(days=day.weekday())

@@ -1,0 +1,118 @@
+"""Screens of /practice: the list of situations, the other person's messages arriving one at a
+time like a chat, the anonymous check, and what each choice did at the end."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from html import escape
+
+from aiogram import Bot
+from aiogram.enums import ChatAction
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+
+from bot.domain import Language, Role
+from bot.keyboards.practice import practice_list_keyboard, scale_keyboard
+from bot.services.content import Library
+from bot.services.content.models import Instrument, Simulation
+
+
+def practice_list_screen(
+    library: Library, role: Role | None, language: Language, more: bool
+) -> tuple[str, InlineKeyboardMarkup]:
+    mine = library.simulations_for(role)
+    shown = [s for s in library.simulations if s not in mine] if more else list(mine)
+    head = (
+        _("Situations for other readers:")
+        if more
+        else _(
+            "🎭 Practice: rehearse a conversation before it happens in real life. The other "
+            "person writes, you choose what to answer, and at the end you see what each answer "
+            "did. Choose a situation:"
+        )
+    )
+    lines = [head, ""]
+    lines += [f"{s.emoji} <b>{escape(s.title.get(language))}</b>" for s in shown]
+    has_more = len(mine) < len(library.simulations)
+    return "\n".join(lines), practice_list_keyboard(shown, language, more, has_more)
+
+
+def intro_text(simulation: Simulation, language: Language) -> str:
+    title = escape(simulation.title.get(language))
+    return f"{simulation.emoji} <b>{title}</b>\n\n{escape(simulation.intro.get(language))}"
+
+
+def check_question_text(
+    instrument: Instrument, item_index: int, phase: str, language: Language
+) -> str:
+    item = instrument.items[item_index]
+    head = (
+        escape(instrument.intro.get(language))
+        if phase == "pre"
+        else _("Now the same questions once more, after the practice. Also anonymous.")
+    )
+    position = _("Question {number} of {total}").format(
+        number=item_index + 1, total=len(instrument.items)
+    )
+    scale = f"1 — {escape(item.low.get(language))} … 5 — {escape(item.high.get(language))}"
+    lines = [head, "", f"<b>{position}.</b> {escape(item.question.get(language))}", "", scale]
+    return "\n".join(lines)
+
+
+def check_question(
+    instrument: Instrument, item_index: int, phase: str, language: Language
+) -> tuple[str, InlineKeyboardMarkup]:
+    return check_question_text(instrument, item_index, phase, language), scale_keyboard(item_index)
+
+
+async def play_lines(
+    bot: Bot,
+    chat_id: int,
+    lines: Sequence[str],
+    last_markup: InlineKeyboardMarkup | None,
+    pause: float,
+) -> None:
+    """Send `lines` one at a time after "typing…", the keyboard under the last one."""
+    for number, line in enumerate(lines):
+        if pause > 0:
+            await bot.send_chat_action(chat_id, ChatAction.TYPING)
+            await asyncio.sleep(pause)
+        markup = last_markup if number == len(lines) - 1 else None
+        await bot.send_message(chat_id, line, reply_markup=markup)
+
+
+def persona_lines(simulation: Simulation, step_index: int, language: Language) -> list[str]:
+    """The other person's messages of a step, each under their name; an ending's lines are
+    the narrator's, who steps out of the role."""
+    step = simulation.steps[step_index]
+    texts = [escape(line.get(language)) for line in step.says]
+    if step.is_ending:
+        return [f"🎬 {text}" for text in texts]
+    name = escape(simulation.persona.get(language))
+    return [f"<b>{name}</b>\n{text}" for text in texts]
+
+
+def chosen_text(original: str, reply: str) -> str:
+    """The other person's message with the reply chosen under it (its buttons go)."""
+    return f"{original}\n\n➡️ <i>{escape(reply)}</i>"
+
+
+def summary_text(
+    simulation: Simulation, path: Sequence[tuple[int, int]], language: Language
+) -> str:
+    """What each choice of the run did, and why: skills, not a score."""
+    lines = [_("<b>What your answers did</b>"), ""]
+    for step_index, choice_index in path:
+        choice = simulation.steps[step_index].choices[choice_index]
+        mark = "✅" if choice.safe else "⚠️"
+        lines.append(f"{mark} <b>{escape(choice.text.get(language))}</b>")
+        lines.append(escape(choice.why.get(language)))
+        lines.append("")
+    safe = sum(1 for s, c in path if simulation.steps[s].choices[c].safe)
+    lines.append(
+        _("Safe moves: {safe} of {total}. You can play it again and try other answers.").format(
+            safe=safe, total=len(path)
+        )
+    )
+    return "\n".join(lines)
