@@ -55,6 +55,7 @@ from bot.services.learning import LearningService
 from bot.services.limits import AttemptLimit, DailyQuota, SlidingLimit
 from bot.services.pacing import RateLimiter
 from bot.services.practice import PracticeService
+from bot.services.practice_stats import PracticeStatsService
 from bot.services.privacy import PrivacyService
 from bot.services.profile_cache import ProfileCache
 from bot.services.reporting import ReportSender
@@ -107,6 +108,7 @@ class Services:
     stats: StatsService
     privacy: PrivacyService
     practice: PracticeService
+    practice_stats: PracticeStatsService
 
     def as_kwargs(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -187,6 +189,7 @@ def build_services(
         stats=StatsService(db, today, tz),
         privacy=PrivacyService(users, drafts, follow_ups, quota, receipt_guesses),
         practice=PracticeService(db, library, today),
+        practice_stats=PracticeStatsService(db),
     )
 
 

@@ -3,7 +3,7 @@ and a weekly trend chart; a regional moderator sees their region only."""
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -12,8 +12,15 @@ from bot.domain import Language
 from bot.filters import menu
 from bot.keyboards.callbacks import AdminAction
 from bot.screens.common import show
-from bot.screens.stats import learning_text, overview_text, trend_chart
+from bot.screens.stats import (
+    before_after_chart,
+    learning_text,
+    overview_text,
+    practice_text,
+    trend_chart,
+)
 from bot.services.content import Library
+from bot.services.practice_stats import PracticeStatsService, practice_csv
 from bot.services.roles import StaffMember
 from bot.services.stats import StatsService
 
@@ -22,6 +29,7 @@ async def stats_command(
     target: Message | CallbackQuery,
     member: StaffMember,
     stats: StatsService,
+    practice_stats: PracticeStatsService,
     library: Library,
     language: Language,
     bot: Bot,
@@ -36,12 +44,33 @@ async def stats_command(
     )
     await show(target, overview_text(users, tips, broadcasts, region, library, language))
     await bot.send_message(chat_id, learning_text(await stats.learning(region), library, language))
+    practice = await practice_stats.practice(region)
+    await bot.send_message(chat_id, practice_text(practice, library, language))
     chart = BufferedInputFile(trend_chart(await stats.trend(region)), filename="trend.png")
     await bot.send_photo(chat_id, chart, caption=_("Weekly trend"))
+    if (change := before_after_chart(practice, library, language)) is not None:
+        picture = BufferedInputFile(change, filename="before-after.png")
+        await bot.send_photo(chat_id, picture, caption=_("Before and after practice"))
+
+
+async def stats_export(
+    message: Message, member: StaffMember, practice_stats: PracticeStatsService
+) -> None:
+    """/stats export: the practice and evaluation aggregates as CSV, for a council's report."""
+    practice = await practice_stats.practice(member.region)
+    name = f"qorgan-practice-{member.region or 'all'}.csv"
+    await message.answer_document(
+        BufferedInputFile(practice_csv(practice), filename=name),
+        caption=_(
+            "Practice and its checks before and after, by role and region. Counts under 5 are"
+            " shown as {small}; a mean of fewer than 5 answers is left empty."
+        ).format(small="&lt;5"),
+    )
 
 
 def create_router() -> Router:
     router = Router(name=__name__)
+    router.message.register(stats_export, Command("stats", magic=F.args.lower() == "export"))
     router.message.register(stats_command, Command("stats"))
     router.callback_query.register(stats_command, menu(AdminAction.STATS))
     return router

@@ -12,7 +12,9 @@ from bot.domain import Language, Role, TipCategory, TipStatus, parse_enum
 from bot.keyboards.common import LANGUAGE_NAMES, role_label
 from bot.keyboards.labels import category_label, status_label
 from bot.services.content import Library
+from bot.services.practice_stats import Change, CheckStats, PracticeStats
 from bot.services.stats import (
+    Average,
     BroadcastStats,
     Cell,
     LearningStats,
@@ -191,4 +193,100 @@ def trend_chart(trend: Trend) -> bytes:
         },
         title=_("Week by week"),
         week_label=_("Week starting"),
+    )
+
+
+def _measure_name(measure: str) -> str:
+    names = {
+        "perceived_risk": _("perceived risk"),
+        "self_efficacy": _("confidence to refuse or act"),
+        "intention": _("intention"),
+    }
+    return names.get(measure, measure)
+
+
+def _check_label(check: CheckStats, library: Library, language: Language) -> str:
+    instrument = library.instrument(check.instrument_id)
+    item = (
+        next((i for i in instrument.items if i.id == check.item_id), None) if instrument else None
+    )
+    audience = NameOf("role", library, language)(check.instrument_id)
+    return f"{audience} · {_measure_name(item.measure) if item else check.item_id}"
+
+
+def _mean(average: Average) -> str:
+    return "—" if average.share is None else f"{average.share:.1f}"
+
+
+def _change_line(change: Change) -> str:
+    difference = change.difference
+    line = _("before {before} (n={before_n}) → after {after} (n={after_n})").format(
+        before=_mean(change.before),
+        before_n=cell(change.before.people),
+        after=_mean(change.after),
+        after_n=cell(change.after.people),
+    )
+    return line if difference is None else f"{line}, {difference:+.1f}"
+
+
+def practice_text(stats: PracticeStats, library: Library, language: Language) -> str:
+    """Runs, safe choices on first and later runs, and the checks before and after."""
+    lines = [_("🎭 <b>Practice: did it change anything?</b>"), ""]
+    if not stats.simulations and not stats.checks:
+        lines.append(_("Nobody has practised yet (or fewer than five people, not shown yet)."))
+    for s in stats.simulations:
+        simulation = library.simulation(s.simulation_id)
+        title = escape(simulation.title.get(language)) if simulation else s.simulation_id
+        lines.append(
+            _(
+                "<b>{title}</b>: started {started} (first runs {first}), finished {finished}"
+                " first runs and {later} later ones; safe choices {safe_first} on first runs,"
+                " {safe_later} on later ones"
+            ).format(
+                title=title,
+                started=cell(s.started),
+                first=cell(s.started_first),
+                finished=cell(s.finished_first),
+                later=cell(s.finished_later),
+                safe_first=format_share(s.safe_first.share),
+                safe_later=format_share(s.safe_later.share),
+            )
+        )
+    if stats.checks:
+        lines += ["", _("<b>Before and after</b> (mean answer from 1 to 5; separate samples):")]
+    region_name = NameOf("region", library, language)
+    for check in stats.checks:
+        for key, change in check.by.items():
+            if key is None:
+                lines.append(
+                    f"{escape(_check_label(check, library, language))}: {_change_line(change)}"
+                )
+            elif change.difference is not None:
+                where = region_name(key[1] or None)
+                lines.append(f"  {escape(where)}: {_change_line(change)}")
+    return "\n".join(lines)[:LIMIT]
+
+
+def _plain(label: str) -> str:
+    """Without emoji: the chart's font (DejaVu Sans) has letters, not pictures."""
+    return "".join(ch for ch in label if ch.isalnum() or ch in " ·-,()").strip()
+
+
+def before_after_chart(stats: PracticeStats, library: Library, language: Language) -> bytes | None:
+    """The means before and after on each measure, for everyone in scope; None if no check
+    was answered yet."""
+    overall = [(c, c.by[None]) for c in stats.checks if None in c.by]
+    if not overall:
+        return None
+    from bot.services.charts import render_before_after
+
+    return render_before_after(
+        [
+            _plain(_check_label(check, library, language)).replace(" · ", "\n")
+            for check, _c in overall
+        ],
+        [change.before.share for _check, change in overall],
+        [change.after.share for _check, change in overall],
+        (_("Before practice"), _("After practice")),
+        title=_("Before and after practice"),
     )

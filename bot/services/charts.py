@@ -89,3 +89,40 @@ def render_weekly_trend(
     # No "Software" metadata: the image need not tell the world which library built it.
     figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
+
+
+def render_before_after(
+    labels: Sequence[str],
+    before: Sequence[float | None],
+    after: Sequence[float | None],
+    names: tuple[str, str],
+    title: str,
+) -> bytes:
+    """A PNG bar chart: for each measure, the mean answer (1-5) before and after practice.
+    A hidden mean (fewer than five answers) gets no bar, and its place says "<5"."""
+    if not (len(labels) == len(before) == len(after)):
+        raise ValueError("one value before and one after for each label")
+    figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    width = 0.38
+    for offset, values, name, color in (
+        (-width / 2, before, names[0], "C0"),
+        (width / 2, after, names[1], "C1"),
+    ):
+        positions = [n + offset for n in range(len(labels))]
+        heights = [0.0 if v is None else v for v in values]
+        axes.bar(positions, heights, width, label=name, color=color)
+        for position, value in zip(positions, values, strict=True):
+            text = f"<{SMALL_CELL}" if value is None else f"{value:.1f}"
+            axes.text(position, (value or 0) + 0.05, text, ha="center", fontproperties=_font(9))
+    axes.set_title(title, fontproperties=_font(14, "bold"))
+    axes.set_xticks(range(len(labels)), labels)
+    axes.set_ylim(0, 5.5)
+    axes.tick_params(labelsize=9, labelfontfamily=FONT_FAMILY)
+    axes.grid(axis="y", alpha=0.3)
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.legend(loc="outside lower center", ncols=2, prop=_font(10), frameon=False)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()

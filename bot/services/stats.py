@@ -17,7 +17,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeAlias, TypeVar
+from typing import Protocol, TypeAlias, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.db import Database
@@ -140,7 +140,17 @@ def _cells(counts: Mapping[str | None, int]) -> dict[str | None, Cell]:
     )
 
 
-def _protected_averages(groups: Mapping[K, ScoreGroup]) -> dict[K, Average]:
+class Group(Protocol):
+    """A group of people with a mean (a quiz score, an answer on a 1-5 scale)."""
+
+    @property
+    def people(self) -> int: ...
+
+    @property
+    def mean(self) -> float: ...
+
+
+def protected_averages(groups: Mapping[K, Group]) -> dict[K, Average]:
     """One breakdown's averages with primary and complementary suppression (module docstring)."""
     hidden = {key for key, group in groups.items() if group.people < SMALL_CELL}
     hidden_people = sum(groups[key].people for key in hidden)
@@ -176,7 +186,7 @@ _NOBODY = Average(share=None, people=SMALL)
 def _comparisons(
     first: Mapping[str | None, ScoreGroup], latest: Mapping[str | None, ScoreGroup]
 ) -> dict[str | None, ScoreComparison]:
-    first_avg, latest_avg = _protected_averages(first), _protected_averages(latest)
+    first_avg, latest_avg = protected_averages(first), protected_averages(latest)
     return {
         key: ScoreComparison(first_avg.get(key, _NOBODY), latest_avg.get(key, _NOBODY))
         for key in sorted(set(first) | set(latest), key=_sort_key)

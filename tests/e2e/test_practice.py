@@ -4,10 +4,12 @@ people's answers and never with anyone's chat."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 
 import pytest
-from fake_telegram import FakeTelegram, FakeUser
+from fake_telegram import FakeTelegram, FakeUser, UploadedFile
 
 from bot.domain import Language
 from bot.keyboards.callbacks import PracticeChoice
@@ -152,3 +154,44 @@ async def test_counters_reach_the_database_with_five_people_and_never_a_chat(
     ids = {str(p.user_id) for p in people}
     for row in [*choices, *answers, *await fetch(running.app.db, "SELECT * FROM practice_counts")]:
         assert not ids & {str(value) for value in row}
+
+
+async def test_stats_show_what_practice_changed_and_export_it_as_csv(
+    fake: FakeTelegram, tr: Tr, library: Library, owner: FakeUser, running: RunningBot
+) -> None:
+    sim = simulation(library, "late_evening")
+    for number in range(9):
+        person = fake.user(user_id=7_800_000 + number, language_code="ru")
+        await onboard(person, tr, RU, "👪 Parent", "Астана", subscribe=False)
+        await person.send("/practice")
+        await person.click(f"{sim.emoji} {sim.title.ru}")
+        await answer_check(person, (2, 2, 3))
+        await person.click(sim.steps[0].choices[2].text.ru)  # "go to bed"
+        await person.click(sim.steps[sim.index_of("shrug")].choices[1].text.ru)  # silence
+        await answer_check(person, (3, 4, 4))
+    await owner.send("/stats")
+    text = "\n".join(m.text for m in owner.messages[-4:])
+    assert (
+        tr("🎭 <b>Practice: did it change anything?</b>", RU).replace("<b>", "").replace("</b>", "")
+        in text
+    )
+    assert sim.title.ru in text
+    # Written in two batches of five people (at the 5th and the 9th start): eight finished
+    # first runs, none with a safe choice; the parents' confidence went from 2 to 4.
+    assert "0%" in text
+    assert "2.0 (n=8) → " in text and "4.0 (n=8)" in text
+    photos = [c.params.get("caption") for c in fake.calls_to("sendPhoto")]
+    assert tr("Before and after practice", RU) in photos
+    await owner.send("/stats export")
+    document = fake.calls_to("sendDocument")[-1].params["document"]
+    assert isinstance(document, UploadedFile)
+    rows = list(csv.DictReader(io.StringIO(document.data.decode("utf-8"))))
+    talk = [r for r in rows if r["item"] == "talk" and r["role"] == "all"]
+    assert {r["indicator"]: r["value"] for r in talk} == {
+        "mean_before": "2.00",
+        "mean_after": "4.00",
+        "change": "2.00",
+    }
+    finished = next(r for r in rows if r["indicator"] == "first_runs_finished")
+    assert finished["subject"] == sim.id and finished["value"] == "8"
+    assert all(not value.startswith(("=", "+", "@")) for row in rows for value in row.values())

@@ -20,6 +20,8 @@ class RunCount:
     simulation_id: str
     event: str  # started, finished
     later_run: bool
+    role: str  # '' for none
+    region: str  # '' for none
     count: int
 
 
@@ -28,6 +30,8 @@ class ChoiceCount:
     simulation_id: str
     safe: bool
     later_run: bool
+    role: str
+    region: str
     count: int
 
 
@@ -37,6 +41,8 @@ class AnswerCount:
     phase: str  # pre, post
     item_id: str
     value: int
+    role: str
+    region: str
     count: int
 
 
@@ -99,35 +105,25 @@ def _in_region(query: Select[Any], table: Table, region: str | None) -> Select[A
 
 async def run_counts(conn: AsyncConnection, region: str | None) -> list[RunCount]:
     t = practice_counts
-    query = select(t.c.simulation_id, t.c.event, t.c.later_run, t.c.count)
+    query = select(t.c.simulation_id, t.c.event, t.c.later_run, t.c.role, t.c.region, t.c.count)
     rows = await conn.execute(_in_region(query, t, region))
-    merged: dict[tuple[str, str, bool], int] = {}
-    for simulation, event, later, count in rows:
-        key = (simulation, event, bool(later))
-        merged[key] = merged.get(key, 0) + int(count)
-    return [RunCount(s, e, later, n) for (s, e, later), n in sorted(merged.items())]
+    return [RunCount(s, e, bool(later), r, g, int(n)) for s, e, later, r, g, n in rows]
 
 
 async def choice_counts(conn: AsyncConnection, region: str | None) -> list[ChoiceCount]:
     t = practice_choices
-    query = select(t.c.simulation_id, t.c.safe, t.c.later_run, t.c.count)
+    query = select(t.c.simulation_id, t.c.safe, t.c.later_run, t.c.role, t.c.region, t.c.count)
     rows = await conn.execute(_in_region(query, t, region))
-    merged: dict[tuple[str, bool, bool], int] = {}
-    for simulation, safe, later, count in rows:
-        key = (simulation, bool(safe), bool(later))
-        merged[key] = merged.get(key, 0) + int(count)
-    return [ChoiceCount(s, safe, later, n) for (s, safe, later), n in sorted(merged.items())]
+    return [
+        ChoiceCount(s, bool(safe), bool(later), r, g, int(n)) for s, safe, later, r, g, n in rows
+    ]
 
 
 async def answer_counts(conn: AsyncConnection, region: str | None) -> list[AnswerCount]:
     t = evaluation_answers
-    query = select(t.c.instrument_id, t.c.phase, t.c.item_id, t.c.value, t.c.count)
-    rows = await conn.execute(_in_region(query, t, region))
-    merged: dict[tuple[str, str, str, int], int] = {}
-    for instrument, phase, item, value, count in rows:
-        key = (instrument, phase, item, int(value))
-        merged[key] = merged.get(key, 0) + int(count)
-    return [AnswerCount(i, p, item, v, n) for (i, p, item, v), n in sorted(merged.items())]
+    columns = (t.c.instrument_id, t.c.phase, t.c.item_id, t.c.value, t.c.role, t.c.region)
+    rows = await conn.execute(_in_region(select(*columns, t.c.count), t, region))
+    return [AnswerCount(i, p, item, int(v), r, g, int(n)) for i, p, item, v, r, g, n in rows]
 
 
 def week_of(day: dt.date) -> dt.date:
