@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +53,23 @@ def test_kazakh_is_kazakh_and_russian_is_russian(library: Library) -> None:
     in_russian = [p for p, t in texts if KAZAKH_LETTERS & set(t.ru)]
     assert not_kazakh == []
     assert in_russian == []
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_quizzes_cannot_be_guessed_from_the_options(library: Library, language: str) -> None:
+    """Wrong options are misconceptions of similar length: the right one is the longest in at
+    most 40 % of a quiz's questions (and the shortest in at most half), and no position holds
+    it in more than half of them (Telegram shuffles the options too)."""
+    for quiz in library.quizzes:
+        questions = len(quiz.questions)
+        lengths = [[len(o.get(language)) for o in q.options] for q in quiz.questions]
+        right = [ls[q.correct] for ls, q in zip(lengths, quiz.questions, strict=True)]
+        longest = sum(1 for ls, r in zip(lengths, right, strict=True) if r == max(ls))
+        shortest = sum(1 for ls, r in zip(lengths, right, strict=True) if r == min(ls))
+        positions = Counter(q.correct for q in quiz.questions)
+        assert longest <= 0.4 * questions, f"{quiz.id}: the right option is longest {longest}×"
+        assert shortest <= 0.5 * questions, f"{quiz.id}: the right option is shortest {shortest}×"
+        assert max(positions.values()) <= questions / 2, f"{quiz.id}: positions {positions}"
 
 
 def test_every_card_and_question_fits_telegram(library: Library) -> None:
