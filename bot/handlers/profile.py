@@ -33,7 +33,9 @@ def role_question() -> str:
 
 
 def region_question() -> str:
-    return _("Which region are you in? It helps me show local help. You can skip this.")
+    return _(
+        "Which region are you in? Moderators see how prevention works in each region, counted without names. You can skip this."
+    )
 
 
 async def pick_language(
