@@ -19,7 +19,10 @@ LANGUAGES = (KK, RU, RU, KK)
 REGION_NAME, REGION_CODE = "Астана", "astana"
 GREETING_BUTTON = {KK: "🇰🇿 Қазақша", RU: "🇷🇺 Русский"}
 ROLE_QUESTION = "Who are you? This helps me pick what to show you."
-REGION_QUESTION = "Which region are you in? Moderators see how prevention works in each region, counted without names. You can skip this."
+REGION_QUESTION = (
+    "Which region are you in? Moderators see how prevention works in each region, counted"
+    " without names. You can skip this."
+)
 SUBSCRIBE_QUESTION = (
     "Would you like a few messages a month, for example on 26 June, the International "
     "Day against Drug Abuse? You can turn them off any time with /stop."
