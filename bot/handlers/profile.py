@@ -34,7 +34,8 @@ def role_question() -> str:
 
 def region_question() -> str:
     return _(
-        "Which region are you in? Moderators see how prevention works in each region, counted without names. You can skip this."
+        "Which region are you in? Moderators see how prevention works in each region,"
+        " counted without names. You can skip this."
     )
 
 

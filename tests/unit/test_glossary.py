@@ -20,12 +20,11 @@ def texts(language: str) -> list[str]:
     """Every user-facing text in `language`: the catalogue and the content files."""
     with (ROOT / "bot" / "locales" / language / "LC_MESSAGES" / "messages.po").open("rb") as f:
         catalog = read_po(f)
-    found = [
-        form
-        for message in catalog
-        if message.id
-        for form in (message.string if isinstance(message.string, tuple) else (message.string,))
-    ]
+    found: list[str] = []
+    for message in catalog:
+        if message.id:
+            forms = message.string if isinstance(message.string, tuple) else (message.string,)
+            found += [str(form) for form in forms if form]
     for path in CONTENT_DIR.glob("*.yaml"):
         if path.name != "glossary.yaml":
             found += _strings(yaml.safe_load(path.read_text(encoding="utf-8")), language)
