@@ -176,3 +176,35 @@ def test_content_check_command_fails_on_errors(
     monkeypatch.setattr("bot.__main__.load_library", lambda: load_library(content_copy))
     assert main(["content", "check"]) == 1
     assert "missing_quiz" in capsys.readouterr().err
+
+
+HELPLINES = ("111", "150", "102", "103", "112")
+
+
+def test_helpline_numbers_come_from_the_help_file_only() -> None:
+    """Texts write `{phone:ID}`; a number written out in a text would stay wrong when an
+    operator corrects it in help.yaml (CONTENT.md: 150 is to be kept configurable)."""
+    for path in CONTENT_DIR.glob("*.yaml"):
+        if path.name in {"help.yaml", "glossary.yaml"}:
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip().startswith(("#", '- "')):
+                continue  # comments and sources may name the numbers they rest on
+            words = set(line.replace("—", " ").replace(",", " ").replace(".", " ").split())
+            assert not words & set(HELPLINES), f"{path.name}: {line.strip()[:80]}"
+
+
+def test_a_number_changed_in_the_help_file_changes_in_every_text(content_copy: Path) -> None:
+    help_file = content_copy / "help.yaml"
+    help_file.write_text(help_file.read_text(encoding="utf-8").replace('"150"', '"1500"'))
+    library = load_library(content_copy)
+    texts = [t.ru for _, t in localized_texts(library)]
+    assert any("1500" in t for t in texts) and not any(" 150 " in f" {t} " for t in texts)
+
+
+def test_an_unknown_phone_placeholder_is_a_content_error(content_copy: Path) -> None:
+    topics = content_copy / "topics.yaml"
+    text = topics.read_text(encoding="utf-8").replace("{phone:youth_150}", "{phone:nobody}", 1)
+    topics.write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError, match=r"\{phone:nobody\} names no contact"):
+        load_library(content_copy)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -56,13 +57,63 @@ def _item_name(raw: Any, loc: tuple[int | str, ...]) -> str:
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _load_file(path: Path, model: type[FileModel]) -> FileModel:
+# A helpline in a text is written `{phone:ID}` and filled in from help.yaml, so that a number
+# an operator corrects there is corrected everywhere (CONTENT.md: helplines belong in data).
+PHONE = re.compile(r"\{phone:([a-z0-9_]+)\}")
+
+
+def _with_phones(node: Any, phones: dict[str, str], unknown: set[str]) -> Any:
+    if isinstance(node, str):
+
+        def number(match: re.Match[str]) -> str:
+            if match.group(1) not in phones:
+                unknown.add(match.group(1))
+                return match.group(0)
+            return phones[match.group(1)]
+
+        return PHONE.sub(number, node)
+    if isinstance(node, list):
+        return [_with_phones(item, phones, unknown) for item in node]
+    if isinstance(node, dict):
+        return {key: _with_phones(value, phones, unknown) for key, value in node.items()}
+    return node
+
+
+def _read(path: Path) -> Any:
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506
     except FileNotFoundError:
         raise ContentError([f"{path}: file is missing"]) from None
     except yaml.YAMLError as exc:
         raise ContentError([f"{path}: not valid YAML: {exc}"]) from None
+
+
+def _phones(directory: Path) -> dict[str, str]:
+    """Contact id → phone, from help.yaml as written (it is validated with the rest)."""
+    try:
+        raw = _read(directory / "help.yaml")
+    except ContentError:
+        return {}
+    contacts = raw.get("contacts") if isinstance(raw, dict) else None
+    return {
+        str(c["id"]): str(c["phone"])
+        for c in contacts or []
+        if isinstance(c, dict) and "id" in c and "phone" in c
+    }
+
+
+def _load_file(
+    path: Path, model: type[FileModel], phones: dict[str, str] | None = None
+) -> FileModel:
+    raw = _read(path)
+    if phones is not None:
+        unknown: set[str] = set()
+        raw = _with_phones(raw, phones, unknown)
+        if unknown:
+            raise ContentError(
+                f"{path}: {{phone:{name}}} names no contact of help.yaml"
+                for name in sorted(unknown)
+            )
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
@@ -161,6 +212,7 @@ def load_library(directory: Path = CONTENT_DIR) -> Library:
     """Load every content file; raise ContentError listing all problems found."""
     problems: list[str] = []
     loaded: dict[str, Any] = {}
+    phones = _phones(directory)
     for key, name, model in (
         ("topics", "topics.yaml", TopicsFile),
         ("quizzes", "quizzes.yaml", QuizzesFile),
@@ -171,7 +223,7 @@ def load_library(directory: Path = CONTENT_DIR) -> Library:
         ("evaluation", "evaluation.yaml", EvaluationFile),
     ):
         try:
-            loaded[key] = _load_file(directory / name, model)
+            loaded[key] = _load_file(directory / name, model, phones)
         except ContentError as exc:
             problems += exc.problems
     if problems:
