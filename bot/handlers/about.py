@@ -14,14 +14,16 @@ from bot.keyboards.callbacks import OpenScreen, Screen
 from bot.keyboards.common import main_menu, only_menu_button
 from bot.screens.about import help_text, privacy_text
 from bot.screens.common import show
+from bot.services.content import Library
 
 
 async def help_command(
-    message: Message, profile: Profile | None, features: Sequence[Screen]
+    message: Message, profile: Profile | None, features: Sequence[Screen], library: Library
 ) -> None:
     # One message: the help, with the menu under it for those who have one.
     onboarded = profile is not None and profile.onboarded
-    await message.answer(help_text(), reply_markup=main_menu(features) if onboarded else None)
+    text = help_text().format(emergency=library.help.phone("emergency_112"))
+    await message.answer(text, reply_markup=main_menu(features) if onboarded else None)
 
 
 async def privacy_command(message: Message) -> None:

@@ -54,8 +54,8 @@ async def start_report(
     if await quota.remaining(chat_id) <= 0:
         text = _(
             "You have sent {limit} reports today. Thank you! You can send more tomorrow. "
-            "If it is urgent, call 102."
-        ).format(limit=quota.limit)
+            "If it is urgent, call {police}."
+        ).format(limit=quota.limit, police=library.help.phone("police_102"))
         await show(target, text)
         return
     first = target.message_id if isinstance(target, Message) else None

@@ -17,6 +17,9 @@ def help_text() -> str:
             ),
             "",
             _("/start: main menu"),
+            _("/learn: prevention topics"),
+            _("/quiz: quizzes"),
+            _("/practice: rehearse what to say in chat situations"),
             _("/report: report a drug shop, channel, advert or stash anonymously"),
             _("/status: check your report with its receipt code"),
             _("/help: this message"),
@@ -27,7 +30,8 @@ def help_text() -> str:
             _("/forget: delete everything I keep about you"),
             _("/cancel: leave what you are doing"),
             "",
-            _("If you are in danger right now, call 112."),
+            # {emergency} is filled in by the caller, from help.yaml.
+            _("If you are in danger right now, call {emergency}."),
         )
     )
 

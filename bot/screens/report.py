@@ -28,7 +28,7 @@ from bot.services.reporting import SendRefusal
 from bot.states import ReportForm
 
 
-def intro_text() -> str:
+def intro_text(library: Library) -> str:
     return "\n\n".join(
         (
             _("🕵️ <b>Anonymous report</b>"),
@@ -39,8 +39,8 @@ def intro_text() -> str:
             ),
             _(
                 "Stay safe: don't investigate, don't contact sellers, don't pick anything up, "
-                "don't take photos up close. If a courier is at work right now, call 102."
-            ),
+                "don't take photos up close. If a courier is at work right now, call {police}."
+            ).format(police=library.help.phone("police_102")),
             _("What do you want to report?"),
         )
     )
@@ -63,7 +63,7 @@ async def ask_next(
     top = f"{preface}\n\n" if preface else ""
     if draft.category is None:
         await state.set_state(ReportForm.category)
-        await show(target, top + intro_text(), categories_keyboard())
+        await show(target, top + intro_text(library), categories_keyboard())
     elif draft.category.is_in_the_street and ReportStep.REGION not in draft.done:
         await ask_region(target, state, library, language, top)
     elif ReportStep.PLACE not in draft.done:

@@ -346,6 +346,10 @@ class HelpFile(Strict):
     intro: Intro
     contacts: tuple[Contact, ...] = Field(min_length=1)
 
+    def phone(self, contact_id: str) -> str:
+        """A helpline's number for a text of the code (content files write {phone:ID})."""
+        return next(c.phone for c in self.contacts if c.id == contact_id)
+
 
 class RegionsFile(Strict):
     regions: tuple[Region, ...] = Field(min_length=1)
