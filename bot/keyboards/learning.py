@@ -88,15 +88,17 @@ def _add_topic_ending(
     library: Library,
     features: Sequence[Screen],
 ) -> None:
-    """The end of a topic: was it useful, and where to go next."""
-    builder.row(
-        InlineKeyboardButton(
-            text=_("👍 Useful"), callback_data=TopicVote(topic=topic.id, useful=True).pack()
-        ),
-        InlineKeyboardButton(
-            text=_("👎 Not really"), callback_data=TopicVote(topic=topic.id, useful=False).pack()
-        ),
-    )
+    """The end of a topic: was it useful (not asked of a private topic), and where next."""
+    if not topic.private:
+        builder.row(
+            InlineKeyboardButton(
+                text=_("👍 Useful"), callback_data=TopicVote(topic=topic.id, useful=True).pack()
+            ),
+            InlineKeyboardButton(
+                text=_("👎 Not really"),
+                callback_data=TopicVote(topic=topic.id, useful=False).pack(),
+            ),
+        )
     quiz = library.quiz(topic.quiz) if topic.quiz else None
     if quiz is not None and Screen.QUIZ in features:
         builder.row(

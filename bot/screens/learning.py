@@ -45,6 +45,6 @@ def topic_card_screen(
     header = f"{topic.emoji} <b>{escape(topic.title.get(language))}</b>"
     position = f"{card + 1}/{len(topic.cards)}"
     text = f"{header} · {position}\n\n{escape(topic.cards[card].text.get(language))}"
-    if card + 1 == len(topic.cards):
+    if card + 1 == len(topic.cards) and not topic.private:
         text += "\n\n" + _("Was this useful?")
     return text, card_keyboard(topic, card, language, library, features)

@@ -60,14 +60,18 @@ class LearningService:
         self._today = today
 
     async def open_topic(self, topic_id: str, profile: Profile) -> None:
-        if self._library.topic(topic_id) is None:
+        topic = self._library.topic(topic_id)
+        if topic is None:
             raise UnknownContentError(topic_id)
+        if topic.private:
+            return  # counted nowhere, not even without names
         role = profile.role.value if profile.role else ""
         async with self._db.statement() as conn:  # one upsert: atomic by itself
             await learning.count_open(conn, topic_id, self._today(), role, profile.region or "")
 
     async def vote(self, chat_id: int, topic_id: str, useful: bool) -> None:
-        if self._library.topic(topic_id) is None:
+        topic = self._library.topic(topic_id)
+        if topic is None or topic.private:  # a private topic offers no vote
             raise UnknownContentError(topic_id)
         async with self._db.transaction() as conn:
             await learning.set_vote(conn, chat_id, topic_id, useful)

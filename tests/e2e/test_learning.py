@@ -151,3 +151,21 @@ async def test_a_quiz_start_telegram_refused_still_counts_as_the_first_attempt(
     assert await count_rows(running, "SELECT COUNT(*) FROM quiz_attempts") == 1
     first = "SELECT score FROM quiz_attempts WHERE completed AND is_first"
     assert await count_rows(running, first) == len(quiz.questions)
+
+
+async def test_the_topic_for_someone_who_already_tried_leaves_no_trace(
+    aigerim: FakeUser, tr: Tr, library: Library, running: RunningBot
+) -> None:
+    """Reading it is counted nowhere: no open, no vote, nothing with or without a name."""
+    await onboard(aigerim, tr, KK, "🧑 Teenager", "Астана", subscribe=False)
+    topic = library.topic("already_tried")
+    assert topic is not None and topic.private
+    await aigerim.send("/learn")
+    reply = await aigerim.click(f"{topic.emoji} {topic.title.kk}")
+    for _card in topic.cards[1:]:
+        reply = await aigerim.click(tr("Next ➡️", KK))
+    assert "👍" not in " ".join(reply.buttons) and tr("Was this useful?", KK) not in reply.text
+    assert tr("🆘 Get help now", KK) in reply.buttons
+    opened = "SELECT COUNT(*) FROM topic_opens WHERE topic_id = 'already_tried'"
+    assert await count_rows(running, opened) == 0
+    assert await count_rows(running, "SELECT COUNT(*) FROM topic_votes") == 0

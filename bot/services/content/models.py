@@ -123,6 +123,9 @@ class Topic(WithId):
     quiz: str | None = None
     related: tuple[str, ...] = ()
     actions: tuple[Literal["help", "report"], ...] = ()
+    # Private: reading it leaves no trace at all, not even a count of opens or a vote (a topic
+    # for someone who has already tried something must not count who read it, or when).
+    private: bool = False
     cards: tuple[Card, ...] = Field(min_length=1, max_length=8)
 
 
