@@ -3,19 +3,21 @@
 What is stored about a person: how many times they ran each simulation (`practice_runs`, so
 that a run counts as a first or a later one), deleted with their profile. What they chose and
 how they answered the checks before and after is never stored with them: it is added to
-counters (simulation, step, choice; item, answer; role, region, week), and those counters are
-held in this process's memory until at least `BATCH_PEOPLE` different people have added to
-them, then written in one transaction. So no row, no write and no order of writes on disk
-can be matched to one person's run, even by someone who reads the database's pages and its
-write-ahead log between two writes. The price: a stop loses what fewer than five people added
-since the last write.
+counters (simulation, step, choice; item, answer; role, region, week). Those counters are held
+in this process's memory, per simulation, until at least `BATCH_PEOPLE` different people have
+added to that simulation's, then written in one transaction, all dated the week of the write;
+a region (or a role) is written only where at least five of those people share it, otherwise
+none is. So no row, no write, no order of writes and no date on disk can be matched to one
+person's run, even by someone who compares two copies of the database and knows everyone's
+region from the users table. The price: a stop loses what fewer than five people added since
+the last write.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,37 +44,59 @@ class Step:
     safe: bool
 
 
+# The three counter tables, in the order repo.add_counts takes them.
+RUNS, CHOICES, ANSWERS = "runs", "choices", "answers"
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One count: the key's columns before (role, region, week) and after them."""
+
+    table: str
+    before: tuple[Any, ...]
+    after: tuple[Any, ...]
+    person: int
+
+
 class AnonymousTally:
-    """Counters that reach the database only together with at least `batch` people's."""
+    """Counters of one simulation at a time that reach the database only together with at
+    least `batch` people's, all with the same week (the week they are written), and with a
+    region or a role only where at least `batch` of those people share it (else '')."""
 
     def __init__(self, batch: int = BATCH_PEOPLE) -> None:
         self.batch = batch
-        self.runs: Counter[tuple[Any, ...]] = Counter()
-        self.choices: Counter[tuple[Any, ...]] = Counter()
-        self.answers: Counter[tuple[Any, ...]] = Counter()
-        # Who added since the last write: in memory only, to count people, never written.
-        self._people: set[int] = set()
+        self._entries: dict[str, list[_Entry]] = defaultdict(list)
+        # Who added, and their role and region: in memory only, never written as such.
+        self._who: dict[str, dict[int, tuple[str, str]]] = defaultdict(dict)
 
-    @property
-    def people(self) -> int:
-        return len(self._people)
+    def people(self, subject: str) -> int:
+        return len(self._who.get(subject, {}))
 
-    def added_by(self, chat_id: int) -> None:
-        self._people.add(chat_id)
+    def add(
+        self, subject: str, table: str, key: tuple[tuple[Any, ...], tuple[Any, ...]], who: Profile
+    ) -> None:
+        before, after = key
+        self._entries[subject].append(_Entry(table, before, after, who.chat_id))
+        role = who.role.value if who.role is not None else ""
+        self._who[subject][who.chat_id] = (role, who.region or "")
 
-    def ready(self) -> bool:
-        return len(self._people) >= self.batch
+    def ready(self, subject: str) -> bool:
+        return self.people(subject) >= self.batch
 
-    def take(self) -> tuple[Counter[tuple[Any, ...]], ...]:
-        taken = (self.runs, self.choices, self.answers)
-        self.runs, self.choices, self.answers = Counter(), Counter(), Counter()
-        self._people = set()
-        return taken
-
-
-def _where(profile: Profile, today: dt.date) -> tuple[str, str, dt.date]:
-    role = profile.role.value if profile.role is not None else ""
-    return role, profile.region or "", repo.week_of(today)
+    def take(self, subject: str, week: dt.date) -> dict[str, Counter[tuple[Any, ...]]]:
+        """The subject's counts, generalised (see the class), and forgotten here."""
+        who = self._who.pop(subject, {})
+        entries = self._entries.pop(subject, [])
+        regions = Counter(region for _, region in who.values())
+        who = {p: (role, g if regions[g] >= self.batch else "") for p, (role, g) in who.items()}
+        roles = Counter(role for role, _ in who.values())
+        who = {p: (r if roles[r] >= self.batch else "", g) for p, (r, g) in who.items()}
+        counts: dict[str, Counter[tuple[Any, ...]]] = {
+            t: Counter() for t in (RUNS, CHOICES, ANSWERS)
+        }
+        for entry in entries:
+            counts[entry.table][(*entry.before, *who[entry.person], week, *entry.after)] += 1
+        return counts
 
 
 class PracticeService:
@@ -102,21 +126,19 @@ class PracticeService:
         async with self._db.transaction() as conn:
             earlier = await repo.add_run(conn, profile.chat_id, simulation.id)
         later = earlier > 0
-        where = _where(profile, self._today())
-        self.tally.runs[(simulation.id, "started", later, *where)] += 1
-        await self._added(profile.chat_id)
+        self.tally.add(simulation.id, RUNS, ((simulation.id, "started", later), ()), profile)
+        await self._added(simulation.id)
         return later
 
     async def finish(
         self, profile: Profile, simulation: Simulation, later: bool, path: Sequence[Step]
     ) -> None:
         """A run reached an ending: count it and the choices made on the way."""
-        where = _where(profile, self._today())
-        self.tally.runs[(simulation.id, "finished", later, *where)] += 1
+        self.tally.add(simulation.id, RUNS, ((simulation.id, "finished", later), ()), profile)
         for step in path:
-            key = (simulation.id, step.step_id, step.choice_id, later, *where, step.safe)
-            self.tally.choices[key] += 1
-        await self._added(profile.chat_id)
+            before = (simulation.id, step.step_id, step.choice_id, later)
+            self.tally.add(simulation.id, CHOICES, (before, (step.safe,)), profile)
+        await self._added(simulation.id)
 
     async def answered(
         self,
@@ -129,29 +151,26 @@ class PracticeService:
         """A check before or after (`phase`) was answered: count each answer, unlinked."""
         assert phase in PHASES
         known = {item.id for item in instrument.items}
-        where = _where(profile, self._today())
         for item_id, value in answers.items():
             if item_id in known and 1 <= value <= 5:
-                self.tally.answers[(instrument.id, subject, phase, item_id, value, *where)] += 1
-        await self._added(profile.chat_id)
+                key = (instrument.id, subject, phase, item_id, value)
+                self.tally.add(subject, ANSWERS, (key, ()), profile)
+        await self._added(subject)
 
-    async def _added(self, chat_id: int) -> None:
-        self.tally.added_by(chat_id)
-        if self.tally.ready():
-            await self.flush()
+    async def _added(self, subject: str) -> None:
+        if self.tally.ready(subject):
+            await self.flush(subject)
 
-    async def flush(self) -> None:
-        """Write what the tally holds, if enough people added to it (see the module)."""
-        if not self.tally.ready():
+    async def flush(self, subject: str) -> None:
+        """Write what the tally holds for `subject`, if enough people added to it."""
+        if not self.tally.ready(subject):
             return
-        people = self.tally.people
-        runs, choices, answers = self.tally.take()
+        people = self.tally.people(subject)
+        counts = self.tally.take(subject, repo.week_of(self._today()))
         try:
             async with self._db.transaction() as conn:
-                await repo.add_counts(conn, runs, choices, answers)
+                await repo.add_counts(conn, counts[RUNS], counts[CHOICES], counts[ANSWERS])
         except Exception:
+            # Not kept for a retry: the batch is lost rather than written with fewer people.
             logger.exception("Could not write the practice counters of %d people", people)
-            self.tally.runs.update(runs)  # kept for the next write (the people count restarts)
-            self.tally.choices.update(choices)
-            self.tally.answers.update(answers)
             raise

@@ -85,7 +85,7 @@ async def test_a_teen_rehearses_a_recruiters_chat_with_the_check_around_it(
     # Counted once, with no link to the person: nothing written yet (fewer than five people).
     assert await count_rows(running, "SELECT runs FROM practice_runs") == 1
     assert await count_rows(running, "SELECT COUNT(*) FROM practice_choices") == 0
-    assert running.app.services.practice.tally.people == 1
+    assert running.app.services.practice.tally.people(sim.id) == 1
 
 
 async def test_a_later_run_skips_the_check_and_an_old_reply_button_says_it_is_out_of_date(
@@ -150,7 +150,7 @@ async def test_counters_reach_the_database_with_five_people_and_never_a_chat(
     assert await count_rows(running, safe, sim.id) == 12
     pre = "SELECT SUM(count) FROM evaluation_answers WHERE phase = 'pre' AND item_id = 'talk'"
     assert await count_rows(running, pre) == 4
-    assert running.app.services.practice.tally.people == 1
+    assert running.app.services.practice.tally.people(sim.id) == 1
     ids = {str(p.user_id) for p in people}
     for row in [*choices, *answers, *await fetch(running.app.db, "SELECT * FROM practice_counts")]:
         assert not ids & {str(value) for value in row}
