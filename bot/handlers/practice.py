@@ -189,6 +189,13 @@ async def _show_summary(
     )
 
 
+async def typed_in_practice(message: Message) -> None:
+    """Words typed during a simulation or its check: the replies are the buttons."""
+    await message.answer(
+        _("In practice you answer with the buttons under the last message. To leave, send /cancel.")
+    )
+
+
 def _step(simulation: Simulation, step_index: int, choice_index: int) -> Step:
     step = simulation.steps[step_index]
     choice = step.choices[choice_index]
@@ -203,4 +210,6 @@ def create_router() -> Router:
     router.callback_query.register(start_practice, StartPractice.filter())
     router.callback_query.register(answer_check, PracticeAnswer.filter(), Practice.check)
     router.callback_query.register(choose_reply, PracticeChoice.filter(), Practice.chat)
+    router.message.register(typed_in_practice, Practice.chat, ~F.text.startswith("/"))
+    router.message.register(typed_in_practice, Practice.check, ~F.text.startswith("/"))
     return router

@@ -195,3 +195,18 @@ async def test_stats_show_what_practice_changed_and_export_it_as_csv(
     finished = next(r for r in rows if r["indicator"] == "first_runs_finished")
     assert finished["subject"] == sim.id and finished["value"] == "8"
     assert all(not value.startswith(("=", "+", "@")) for row in rows for value in row.values())
+
+
+async def test_words_typed_during_a_simulation_get_a_hint_not_the_menu(
+    dmitry: FakeUser, tr: Tr, library: Library
+) -> None:
+    await onboard(dmitry, tr, RU, "🧑 Teenager", None, subscribe=False)
+    sim = simulation(library, "party_offer")
+    await dmitry.send("/practice")
+    await dmitry.click(f"{sim.emoji} {sim.title.ru}")
+    await dmitry.click(tr("Skip ➡️", RU))
+    reply = await dmitry.send("нет, спасибо")
+    hint = "In practice you answer with the buttons under the last message. To leave, send /cancel."
+    assert reply.text == tr(hint, RU)
+    reply = await dmitry.click(sim.steps[0].choices[0].text.ru)  # the buttons still work
+    assert sim.steps[sim.index_of("pushes")].says[0].ru in reply.text
