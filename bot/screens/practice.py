@@ -47,8 +47,11 @@ def check_question_text(
     instrument: Instrument, item_index: int, phase: str, language: Language
 ) -> str:
     item = instrument.items[item_index]
+    # What the check is, said once, above its first question.
     head = (
-        escape(instrument.intro.get(language))
+        ""
+        if item_index > 0
+        else escape(instrument.intro.get(language))
         if phase == "pre"
         else _("Now the same questions once more, after the practice. Also anonymous.")
     )
@@ -56,7 +59,8 @@ def check_question_text(
         number=item_index + 1, total=len(instrument.items)
     )
     scale = f"1 — {escape(item.low.get(language))} … 5 — {escape(item.high.get(language))}"
-    lines = [head, "", f"<b>{position}.</b> {escape(item.question.get(language))}", "", scale]
+    lines = [head, ""] if head else []
+    lines += [f"<b>{position}.</b> {escape(item.question.get(language))}", "", scale]
     return "\n".join(lines)
 
 
