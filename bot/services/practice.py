@@ -83,14 +83,32 @@ class AnonymousTally:
     def ready(self, subject: str) -> bool:
         return self.people(subject) >= self.batch
 
+    def _generalised(
+        self, who: dict[int, tuple[str, str]], column: int
+    ) -> dict[int, tuple[str, str]]:
+        """A value shared by fewer than `batch` people becomes ''; and if the people left
+        under '' are fewer than `batch` (the one person from a small region, who would then
+        be told apart by elimination), the column becomes '' for everyone."""
+        shared = Counter(values[column] for values in who.values())
+        kept = {v for v, n in shared.items() if v and n >= self.batch}
+        unnamed = sum(n for v, n in shared.items() if v not in kept)
+        if 0 < unnamed < self.batch:
+            kept = set()
+
+        def general(values: tuple[str, str]) -> tuple[str, str]:
+            changed = list(values)
+            changed[column] = values[column] if values[column] in kept else ""
+            return changed[0], changed[1]
+
+        return {p: general(values) for p, values in who.items()}
+
     def take(self, subject: str, week: dt.date) -> dict[str, Counter[tuple[Any, ...]]]:
         """The subject's counts, generalised (see the class), and forgotten here."""
         who = self._who.pop(subject, {})
         entries = self._entries.pop(subject, [])
-        regions = Counter(region for _, region in who.values())
-        who = {p: (role, g if regions[g] >= self.batch else "") for p, (role, g) in who.items()}
-        roles = Counter(role for role, _ in who.values())
-        who = {p: (r if roles[r] >= self.batch else "", g) for p, (r, g) in who.items()}
+        who = {p: (role, region) for p, (role, region) in who.items()}
+        for column in (1, 0):  # regions first, then roles
+            who = self._generalised(who, column)
         counts: dict[str, Counter[tuple[Any, ...]]] = {
             t: Counter() for t in (RUNS, CHOICES, ANSWERS)
         }

@@ -36,13 +36,28 @@ def test_a_region_shared_by_fewer_than_five_of_the_batch_is_not_written() -> Non
     tally = AnonymousTally()
     for chat_id in range(5):
         answer(tally, person(chat_id, "astana"))
-    answer(tally, person(5, "abai"), value=1)  # the only one from their region
+    for chat_id in range(5, 10):  # five more, none of them sharing a region with four others
+        answer(tally, person(chat_id, "abai" if chat_id == 5 else None), value=1)
     counts = tally.take("party_offer", WEEK)[ANSWERS]
     assert counts == {
         ("teen", "party_offer", "pre", "intention", 5, "teen", "astana", WEEK): 5,
-        ("teen", "party_offer", "pre", "intention", 1, "teen", "", WEEK): 1,
+        ("teen", "party_offer", "pre", "intention", 1, "teen", "", WEEK): 5,
     }
     assert tally.people("party_offer") == 0  # forgotten once taken
+
+
+def test_one_person_left_without_a_region_is_not_told_apart_by_elimination() -> None:
+    """Five from Astana and one from Abai: writing "Astana" would leave the unnamed row to
+    the one person from Abai, whom the users table names. So no region is written at all."""
+    tally = AnonymousTally()
+    for chat_id in range(5):
+        answer(tally, person(chat_id, "astana"))
+    answer(tally, person(5, "abai"), value=1)
+    counts = tally.take("party_offer", WEEK)[ANSWERS]
+    assert counts == {
+        ("teen", "party_offer", "pre", "intention", 5, "teen", "", WEEK): 5,
+        ("teen", "party_offer", "pre", "intention", 1, "teen", "", WEEK): 1,
+    }
 
 
 def test_a_role_shared_by_fewer_than_five_is_not_written_either() -> None:
@@ -51,4 +66,5 @@ def test_a_role_shared_by_fewer_than_five_is_not_written_either() -> None:
         answer(tally, person(chat_id, None))
     answer(tally, person(9, None, Role.TEACHER))
     keys = set(tally.take("party_offer", WEEK)[ANSWERS])
-    assert {key[5] for key in keys} == {"teen", ""} and all(key[7] == WEEK for key in keys)
+    # The one teacher would be the only row without a role: no role is written at all.
+    assert {key[5] for key in keys} == {""} and all(key[7] == WEEK for key in keys)
