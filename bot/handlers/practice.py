@@ -105,7 +105,7 @@ async def answer_check(
         run.item, run.answers = 0, {}
         await _play_step(bot, profile, state, run, simulation, practice, features)
     else:
-        await _show_summary(bot, profile, state, run, simulation, features)
+        await _the_end(bot, profile, state, simulation, features)
 
 
 async def choose_reply(
@@ -149,8 +149,8 @@ async def _play_step(
     practice: PracticeService,
     features: Sequence[Screen] = (),
 ) -> None:
-    """The step's lines with its replies; at an ending, the run is counted, then the check
-    after a first run, or what each answer did."""
+    """The step's lines with its replies; at an ending, the narrator's lines, then the rest
+    (`_after_ending`)."""
     language = profile.language
     if not simulation.steps[run.step].is_ending:
         await state.set_state(Practice.chat)
@@ -162,29 +162,47 @@ async def _play_step(
     await state.set_state(None)  # the chat is over: its old buttons are out of date
     lines = persona_lines(simulation, run.step, language)
     await play_lines(bot, profile.chat_id, lines, None, practice.typing_seconds)
+    await _after_ending(bot, profile, state, run, simulation, practice, features)
+
+
+async def _after_ending(
+    bot: Bot,
+    profile: Profile,
+    state: FSMContext,
+    run: PracticeRun,
+    simulation: Simulation,
+    practice: PracticeService,
+    features: Sequence[Screen],
+) -> None:
+    """Count the run and say what each answer did now: the choices need not wait in the
+    conversation state (in cluster mode, Redis) while the check after is answered."""
+    language = profile.language
     await practice.finish(profile, simulation, run.later, [_step(simulation, *p) for p in run.path])
+    summary = summary_text(simulation, run.path, language)
     if run.later:
-        await _show_summary(bot, profile, state, run, simulation, features)
+        await state.clear()
+        end = run_end_keyboard(simulation, features)
+        await bot.send_message(profile.chat_id, summary, reply_markup=end)
         return
-    run.phase, run.item, run.answers = "post", 0, {}
+    await bot.send_message(profile.chat_id, summary)
+    run.path, run.phase, run.item, run.answers = [], "post", 0, {}
     await state.set_state(Practice.check)
     await run.save(state)
     text, markup = check_question(practice.instrument_of(simulation), 0, "post", language)
     await bot.send_message(profile.chat_id, text, reply_markup=markup)
 
 
-async def _show_summary(
+async def _the_end(
     bot: Bot,
     profile: Profile,
     state: FSMContext,
-    run: PracticeRun,
     simulation: Simulation,
     features: Sequence[Screen],
 ) -> None:
     await state.clear()
     await bot.send_message(
         profile.chat_id,
-        summary_text(simulation, run.path, profile.language),
+        _("Thank you! You can play it again, or choose another situation."),
         reply_markup=run_end_keyboard(simulation, features),
     )
 

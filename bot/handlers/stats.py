@@ -4,6 +4,7 @@ and a weekly trend chart; a regional moderator sees their region only."""
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -44,19 +45,26 @@ async def stats_command(
     )
     await show(target, overview_text(users, tips, broadcasts, region, library, language))
     await bot.send_message(chat_id, learning_text(await stats.learning(region), library, language))
-    practice = await practice_stats.practice(region)
-    await bot.send_message(chat_id, practice_text(practice, library, language))
     chart = BufferedInputFile(trend_chart(await stats.trend(region)), filename="trend.png")
     await bot.send_photo(chat_id, chart, caption=_("Weekly trend"))
+    # Practice figures go to the asker's private chat only, never into the shared group,
+    # whose every member would otherwise keep a dated series of them (docs/evaluation.md).
+    practice = await practice_stats.practice(region)
+    private = target.from_user.id if target.from_user else chat_id
+    await bot.send_message(private, practice_text(practice, library, language))
     if (change := before_after_chart(practice, library, language)) is not None:
         picture = BufferedInputFile(change, filename="before-after.png")
-        await bot.send_photo(chat_id, picture, caption=_("Before and after practice"))
+        await bot.send_photo(private, picture, caption=_("Before and after practice"))
 
 
 async def stats_export(
     message: Message, member: StaffMember, practice_stats: PracticeStatsService
 ) -> None:
-    """/stats export: the practice and evaluation aggregates as CSV, for a council's report."""
+    """/stats export: the practice and evaluation aggregates as CSV, for a council's report;
+    in a private chat only."""
+    if message.chat.type != ChatType.PRIVATE:
+        await message.answer(_("Send /stats export in a private chat with me."))
+        return
     practice = await practice_stats.practice(member.region)
     name = f"qorgan-practice-{member.region or 'all'}.csv"
     await message.answer_document(

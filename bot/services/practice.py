@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 TYPING_SECONDS = 1.2
 BATCH_PEOPLE = 5  # as the "<5" rule of statistics: fewer could point at someone
+# The share of check answers stored as a random value (randomised response, Warner 1965).
+RANDOM_ANSWERS = 0.25
 PHASES = ("pre", "post")
 
 
@@ -59,9 +62,11 @@ class _Entry:
 
 
 class AnonymousTally:
-    """Counters of one simulation at a time that reach the database only together with at
-    least `batch` people's, all with the same week (the week they are written), and with a
-    region or a role only where at least `batch` of those people share it (else '')."""
+    """Counters of one stream at a time (a simulation's starts, its finished runs with their
+    choices, its answers before, its answers after) that reach the database only together
+    with at least `batch` different people's contributions to that same stream, all with the
+    same period (when they are written), and with a region or a role only where at least
+    `batch` of those people share it (else '')."""
 
     def __init__(self, batch: int = BATCH_PEOPLE) -> None:
         self.batch = batch
@@ -127,6 +132,7 @@ class PracticeService:
     ) -> None:
         self._db, self._library, self._today = db, library, today
         self.tally = tally or AnonymousTally()
+        self.rng: random.Random = random.SystemRandom()
         # The pause, with "typing…", before each of the other person's messages: it reads
         # like a chat and keeps under Telegram's pace of about one message a second per chat.
         self.typing_seconds = TYPING_SECONDS
@@ -144,19 +150,21 @@ class PracticeService:
         async with self._db.transaction() as conn:
             earlier = await repo.add_run(conn, profile.chat_id, simulation.id)
         later = earlier > 0
-        self.tally.add(simulation.id, RUNS, ((simulation.id, "started", later), ()), profile)
-        await self._added(simulation.id)
+        stream = f"{simulation.id}:started"
+        self.tally.add(stream, RUNS, ((simulation.id, "started", later), ()), profile)
+        await self._added(stream)
         return later
 
     async def finish(
         self, profile: Profile, simulation: Simulation, later: bool, path: Sequence[Step]
     ) -> None:
         """A run reached an ending: count it and the choices made on the way."""
-        self.tally.add(simulation.id, RUNS, ((simulation.id, "finished", later), ()), profile)
+        stream = f"{simulation.id}:finished"
+        self.tally.add(stream, RUNS, ((simulation.id, "finished", later), ()), profile)
         for step in path:
             before = (simulation.id, step.step_id, step.choice_id, later)
-            self.tally.add(simulation.id, CHOICES, (before, (step.safe,)), profile)
-        await self._added(simulation.id)
+            self.tally.add(stream, CHOICES, (before, (step.safe,)), profile)
+        await self._added(stream)
 
     async def answered(
         self,
@@ -169,11 +177,20 @@ class PracticeService:
         """A check before or after (`phase`) was answered: count each answer, unlinked."""
         assert phase in PHASES
         known = {item.id for item in instrument.items}
+        stream = f"{subject}:{phase}"
         for item_id, value in answers.items():
             if item_id in known and 1 <= value <= 5:
-                key = (instrument.id, subject, phase, item_id, value)
-                self.tally.add(subject, ANSWERS, (key, ()), profile)
-        await self._added(subject)
+                key = (instrument.id, subject, phase, item_id, self._randomised(value))
+                self.tally.add(stream, ANSWERS, (key, ()), profile)
+        await self._added(stream)
+
+    def _randomised(self, value: int) -> int:
+        """Randomised response: with probability RANDOM_ANSWERS an answer is stored as a
+        uniformly random 1-5 instead, so that no stored answer (nor one worked out by
+        comparing two exports) can be held against anyone; /stats corrects the means."""
+        if self.rng.random() < RANDOM_ANSWERS:
+            return self.rng.randint(1, 5)
+        return value
 
     async def _added(self, subject: str) -> None:
         if self.tally.ready(subject):

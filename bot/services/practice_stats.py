@@ -6,7 +6,9 @@ The same protection as the rest of /stats (services.stats): counts below five ar
 "<5", a mean of fewer than five answers is hidden, and a breakdown hides more groups when the
 hidden ones would add up to fewer than five (so that totals minus the shown groups give
 nothing away). The checks before and after are unpaired samples (docs/evaluation.md): the
-change is the difference of the two means, not a change of the same people.
+change is the difference of the two means, not a change of the same people. A quarter of the
+stored answers are random (randomised response, services.practice): the means shown are
+corrected for it, and shown to one decimal.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 
 from bot.db import Database
 from bot.db.repositories import practice as repo
+from bot.services.practice import RANDOM_ANSWERS
 from bot.services.stats import Average, Cell, protected_averages, suppress
 
 # A breakdown key: (role, region), '' for none; None is everyone in the moderator's scope.
@@ -67,13 +70,20 @@ class PracticeStats:
     checks: tuple[CheckStats, ...]
 
 
+def _true_mean(stored: float) -> float:
+    """Undo randomised response: a stored answer is the real one, or with probability
+    RANDOM_ANSWERS a uniform 1-5 (mean 3), so stored = (1 - p) * real + p * 3."""
+    real = (stored - RANDOM_ANSWERS * 3) / (1 - RANDOM_ANSWERS)
+    return min(5.0, max(1.0, real))
+
+
 def _means(counts: Mapping[tuple[Key, int], int]) -> dict[Key, Mean]:
-    """(group, answer value) → count, into each group's mean."""
+    """(group, answer value) → count, into each group's estimated real mean."""
     totals: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
     for (key, value), count in counts.items():
         totals[key][0] += count
         totals[key][1] += value * count
-    return {key: Mean(n, total / n) for key, (n, total) in totals.items() if n}
+    return {key: Mean(n, _true_mean(total / n)) for key, (n, total) in totals.items() if n}
 
 
 def _changes(
@@ -168,7 +178,7 @@ def practice_csv(stats: PracticeStats) -> bytes:
         return "<5" if value is None else str(value)
 
     def mean(average: Average) -> str:
-        return "" if average.share is None else f"{average.share:.2f}"
+        return "" if average.share is None else f"{average.share:.1f}"
 
     for s in stats.simulations:
         for indicator, value in (
@@ -195,6 +205,6 @@ def practice_csv(stats: PracticeStats) -> bytes:
             writer.writerow(["mean_after", *where, mean(change.after), cell(change.after.people)])
             difference = change.difference
             writer.writerow(
-                ["change", *where, "" if difference is None else f"{difference:.2f}", ""]
+                ["change", *where, "" if difference is None else f"{difference:.1f}", ""]
             )
     return out.getvalue().encode("utf-8")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 from collections.abc import Callable
 
 import pytest
@@ -26,8 +27,15 @@ RU, KK = Language.RU, Language.KK
 
 @pytest.fixture(autouse=True)
 def quick_typing(running: RunningBot) -> None:
-    """A real pause is 1.2 s per message; tests keep the "typing…" and shorten the wait."""
+    """A real pause is 1.2 s per message; tests keep the "typing…" and shorten the wait. And
+    no answer is randomised (randomised response), so that the figures can be checked."""
     running.app.services.practice.typing_seconds = 0.01
+    running.app.services.practice.rng = NeverRandom()
+
+
+class NeverRandom(random.Random):
+    def random(self) -> float:
+        return 1.0
 
 
 def simulation(library: Library, simulation_id: str) -> Simulation:
@@ -68,24 +76,26 @@ async def test_a_teen_rehearses_a_recruiters_chat_with_the_check_around_it(
     assert documents.says[-1].ru in reply.text
     reply = await dmitry.click(documents.choices[1].text.ru)  # stop, keep the evidence
     ending = sim.steps[sim.index_of("stopped_with_evidence")]
-    assert any(ending.says[0].ru in m.text for m in dmitry.messages[-3:])
-    assert tr("Now the same questions once more, after the practice. Also anonymous.", RU) in (
-        reply.text
-    )
-    await answer_check(dmitry, (5, 5))
-    reply = await dmitry.click("1")
+    assert any(ending.says[0].ru in m.text for m in dmitry.messages[-4:])
+    # What each answer did comes at once; then the same questions after the practice.
     assert tr("<b>What your answers did</b>", RU).removeprefix("<b>").removesuffix("</b>") in (
         reply.text
     )
     assert first.choices[0].why.ru in reply.text and documents.choices[1].why.ru in reply.text
     assert "⚠️" in reply.text and "✅" in reply.text
+    assert tr("Now the same questions once more, after the practice. Also anonymous.", RU) in (
+        reply.text
+    )
+    await answer_check(dmitry, (5, 5))
+    reply = await dmitry.click("1")
+    assert tr("Thank you! You can play it again, or choose another situation.", RU) in reply.text
     assert tr("🕵️ Report anonymously", RU) in reply.buttons
     reply = await dmitry.click(tr("🕵️ Report anonymously", RU))
     assert tr("What do you want to report?", RU) in reply.text
     # Counted once, with no link to the person: nothing written yet (fewer than five people).
     assert await count_rows(running, "SELECT runs FROM practice_runs") == 1
     assert await count_rows(running, "SELECT COUNT(*) FROM practice_choices") == 0
-    assert running.app.services.practice.tally.people(sim.id) == 1
+    assert running.app.services.practice.tally.people(f"{sim.id}:started") == 1
 
 
 async def test_a_later_run_skips_the_check_and_an_old_reply_button_says_it_is_out_of_date(
@@ -100,8 +110,8 @@ async def test_a_later_run_skips_the_check_and_an_old_reply_button_says_it_is_ou
     first = sim.steps[0]
     reply = await aigerim.click(first.choices[1].text.kk)  # "OK, a little"
     assert any(sim.steps[sim.index_of("tried")].says[0].kk in m.text for m in aigerim.messages)
-    reply = await aigerim.click(tr("Skip ➡️", KK))  # the check after: skipped too
     assert first.choices[1].why.kk in reply.text and "⚠️" in reply.text
+    reply = await aigerim.click(tr("Skip ➡️", KK))  # the check after: skipped too
     reply = await aigerim.click(tr("🔁 Try again", KK))
     assert sim.intro.kk in reply.text
     offered = aigerim.messages[-1]
@@ -145,12 +155,12 @@ async def test_counters_reach_the_database_with_five_people_and_never_a_chat(
     answers = await fetch(running.app.db, "SELECT * FROM evaluation_answers")
     assert choices and answers
     safe = "SELECT SUM(count) FROM practice_choices WHERE safe IS true AND simulation_id = ?"
-    # Written when the fifth person started: the four runs before it, three safe moves each;
-    # the fifth person's answers wait in memory for four more people.
-    assert await count_rows(running, safe, sim.id) == 12
+    # Each stream is written once five people have added to it: five finished runs (three
+    # safe moves each), five answers before and five after to each question.
+    assert await count_rows(running, safe, sim.id) == 15
     pre = "SELECT SUM(count) FROM evaluation_answers WHERE phase = 'pre' AND item_id = 'talk'"
-    assert await count_rows(running, pre) == 4
-    assert running.app.services.practice.tally.people(sim.id) == 1
+    assert await count_rows(running, pre) == 5
+    assert running.app.services.practice.tally.people(f"{sim.id}:finished") == 0
     ids = {str(p.user_id) for p in people}
     for row in [*choices, *answers, *await fetch(running.app.db, "SELECT * FROM practice_counts")]:
         assert not ids & {str(value) for value in row}
@@ -176,10 +186,11 @@ async def test_stats_show_what_practice_changed_and_export_it_as_csv(
         in text
     )
     assert sim.title.ru in text
-    # Written in two batches of five people (at the 5th and the 9th start): eight finished
-    # first runs, none with a safe choice; the parents' confidence went from 2 to 4.
+    # Written once five people had added to each stream (the other four wait in memory):
+    # five finished first runs, none with a safe choice; the parents' confidence went from
+    # 2 to 4 as answered, shown corrected for randomised response (2 → 1.7, 4 → 4.3).
     assert "0%" in text
-    assert "2.0 (n=8) → " in text and "4.0 (n=8)" in text
+    assert "1.7 (n=5) → " in text and "4.3 (n=5)" in text
     photos = [c.params.get("caption") for c in fake.calls_to("sendPhoto")]
     assert tr("Before and after practice", RU) in photos
     await owner.send("/stats export")
@@ -188,12 +199,12 @@ async def test_stats_show_what_practice_changed_and_export_it_as_csv(
     rows = list(csv.DictReader(io.StringIO(document.data.decode("utf-8"))))
     talk = [r for r in rows if r["item"] == "talk" and r["role"] == "all"]
     assert {r["indicator"]: r["value"] for r in talk} == {
-        "mean_before": "2.00",
-        "mean_after": "4.00",
-        "change": "2.00",
+        "mean_before": "1.7",
+        "mean_after": "4.3",
+        "change": "2.7",
     }
     finished = next(r for r in rows if r["indicator"] == "first_runs_finished")
-    assert finished["subject"] == sim.id and finished["value"] == "8"
+    assert finished["subject"] == sim.id and finished["value"] == "5"
     assert all(not value.startswith(("=", "+", "@")) for row in rows for value in row.values())
 
 
