@@ -454,6 +454,9 @@ practice_runs = Table(
     ),
     Column("simulation_id", Text, primary_key=True),
     Column("runs", Integer, nullable=False, server_default="0"),
+    # Rows ordered by their key, not by when they were written (SQLite's rowid would be);
+    # the same for the practice counters below.
+    sqlite_with_rowid=False,
 )
 
 # The anonymous counters of practice and of the checks before and after it (docs/evaluation.md):
@@ -470,6 +473,7 @@ practice_counts = Table(
     Column("week", Day, primary_key=True),
     Column("count", Integer, nullable=False, server_default="0"),
     _one_of("event", "started", "finished"),
+    sqlite_with_rowid=False,
 )
 
 practice_choices = Table(
@@ -484,6 +488,7 @@ practice_choices = Table(
     Column("week", Day, primary_key=True),
     Column("safe", Flag, nullable=False),
     Column("count", Integer, nullable=False, server_default="0"),
+    sqlite_with_rowid=False,
 )
 
 evaluation_answers = Table(
@@ -500,4 +505,5 @@ evaluation_answers = Table(
     Column("count", Integer, nullable=False, server_default="0"),
     _one_of("phase", "pre", "post"),
     CheckConstraint("value BETWEEN 1 AND 5"),
+    sqlite_with_rowid=False,
 )

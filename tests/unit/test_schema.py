@@ -167,3 +167,14 @@ async def test_a_postgresql_backup_restores_with_pg_dump(
         assert view.tip.created_at == dt.datetime(2026, 12, 5, 10, tzinfo=dt.UTC)
         with pytest.raises(DBAPIError, match="append-only"):
             await run(db, "UPDATE audit_log SET actor_id = 1")
+
+
+async def test_practice_tables_keep_no_order_of_writing(tmp_path: Path) -> None:
+    """SQLite's rowid would keep the order in which people first practised (and so, beside
+    the weekly counts, who answered when): these tables are WITHOUT ROWID."""
+    async with Database(tmp_path / "new.sqlite3") as db:
+        await db.migrate()
+        tables = ("practice_runs", "practice_counts", "practice_choices", "evaluation_answers")
+        for table in tables:
+            sql = await fetch_one(db, "SELECT sql FROM sqlite_master WHERE name = :t", t=table)
+            assert "WITHOUT ROWID" in str(sql), table

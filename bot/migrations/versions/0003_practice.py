@@ -37,6 +37,7 @@ def upgrade() -> None:
         ),
         sa.Column("simulation_id", sa.Text(), primary_key=True),
         sa.Column("runs", sa.Integer(), nullable=False, server_default="0"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "practice_counts",
@@ -46,6 +47,7 @@ def upgrade() -> None:
         *_where(),
         sa.Column("count", sa.Integer(), nullable=False, server_default="0"),
         sa.CheckConstraint("event IN ('started', 'finished')"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "practice_choices",
@@ -56,6 +58,7 @@ def upgrade() -> None:
         *_where(),
         sa.Column("safe", Flag(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False, server_default="0"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "evaluation_answers",
@@ -68,6 +71,7 @@ def upgrade() -> None:
         sa.Column("count", sa.Integer(), nullable=False, server_default="0"),
         sa.CheckConstraint("phase IN ('pre', 'post')"),
         sa.CheckConstraint("value BETWEEN 1 AND 5"),
+        sqlite_with_rowid=False,
     )
 
 
