@@ -6,6 +6,7 @@ start-up when missing or older than their `.po` (and at image build time in Dock
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,8 +45,12 @@ def compile_catalogs(locales_dir: Path = LOCALES_DIR, *, force: bool = False) ->
         if catalog.fuzzy:
             # pybabel would silently skip a fuzzy catalogue; a missing language is worse.
             raise CatalogError(f"{po_path}: the catalogue header is marked fuzzy")
-        with mo_path.open("wb") as mo_file:
+        # Written beside and renamed over: a bot (or a test) reading the catalogue meanwhile
+        # gets the old file or the new one, never half of one.
+        partial = mo_path.with_suffix(f".mo.{os.getpid()}.tmp")
+        with partial.open("wb") as mo_file:
             write_mo(mo_file, catalog)
+        os.replace(partial, mo_path)
         written.append(mo_path)
     return written
 

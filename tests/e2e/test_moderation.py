@@ -9,6 +9,7 @@ import hashlib
 import io
 import logging
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 import pytest
 from fake_telegram import FakeGroup, FakeTelegram, FakeUser
@@ -51,7 +52,8 @@ async def test_the_same_place_is_grouped_on_the_card(
     assert ngettext_ru("🔁 The same place was reported {count} time.", 2).format(count=2) in summary
     card = await open_details(fake, owner, moderators_chat, 2)
     assert "t.me/shop_x" in card
-    today = dt.datetime.now(dt.UTC).date().isoformat()
+    # Cards show dates in the bot's time zone (TIMEZONE), where the day may differ from UTC's.
+    today = dt.datetime.now(ZoneInfo("Asia/Almaty")).date().isoformat()
     grouped = tr("🔁 Reported {count} times: first {first}, last {last}", RU)
     assert grouped.format(count=2, first=today, last=today) in card
 

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import random
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 import pytest
 import qrcode
@@ -110,7 +111,8 @@ async def test_two_links_group_with_tips_about_either(
     await second.send("t.me/SHOP_TWO")
     await finish(second, tr, KK)
     grouped = tr("🔁 Reported {count} times: first {first}, last {last}", RU)
-    today = dt.datetime.now(dt.UTC).date().isoformat()
+    # Cards show dates in the bot's time zone (TIMEZONE), where the day may differ from UTC's.
+    today = dt.datetime.now(ZoneInfo("Asia/Almaty")).date().isoformat()
     card = await open_details(fake, owner, moderators_chat, 2)
     # Grouped with the first tip through one of its two links.
     assert grouped.format(count=2, first=today, last=today) in card
