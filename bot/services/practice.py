@@ -25,6 +25,7 @@ from typing import Any
 
 from bot.db import Database
 from bot.db.repositories import practice as repo
+from bot.db.repositories.stats import week_start
 from bot.domain import Profile
 from bot.services.content import Library
 from bot.services.content.models import Instrument, Simulation
@@ -201,7 +202,7 @@ class PracticeService:
         if not self.tally.ready(subject):
             return
         people = self.tally.people(subject)
-        counts = self.tally.take(subject, repo.week_of(self._today()))
+        counts = self.tally.take(subject, week_start(self._today()))
         try:
             async with self._db.transaction() as conn:
                 await repo.add_counts(conn, counts[RUNS], counts[CHOICES], counts[ANSWERS])

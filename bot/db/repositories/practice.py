@@ -3,7 +3,6 @@ of the checks before and after (written in batches by services.practice, never p
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -124,8 +123,3 @@ async def answer_counts(conn: AsyncConnection, region: str | None) -> list[Answe
     columns = (t.c.instrument_id, t.c.phase, t.c.item_id, t.c.value, t.c.role, t.c.region)
     rows = await conn.execute(_in_region(select(*columns, t.c.count), t, region))
     return [AnswerCount(i, p, item, int(v), r, g, int(n)) for i, p, item, v, r, g, n in rows]
-
-
-def week_of(day: dt.date) -> dt.date:
-    """The Monday of the day's week: the finest time a counter keeps."""
-    return day - dt.timedelta(days=day.weekday())
