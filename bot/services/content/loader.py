@@ -122,22 +122,17 @@ def _load_file(
         ) from None
 
 
-def _duplicates(ids: Iterable[str]) -> list[str]:
-    return [item for item, count in Counter(ids).items() if count > 1]
+def _used_twice(path: Path, kind: str, ids: Iterable[str]) -> list[str]:
+    """One problem for each id that more than one item of a file has."""
+    return [f"{path}: {kind} id {i!r} is used twice" for i, n in Counter(ids).items() if n > 1]
 
 
 def _cross_check(library: Library, directory: Path) -> list[str]:
     topics_file, quizzes_file = directory / "topics.yaml", directory / "quizzes.yaml"
     topic_ids = {t.id for t in library.topics}
     quiz_ids = {q.id for q in library.quizzes}
-    problems = [
-        f"{topics_file}: topic id {i!r} is used twice"
-        for i in _duplicates(t.id for t in library.topics)
-    ]
-    problems += [
-        f"{quizzes_file}: quiz id {i!r} is used twice"
-        for i in _duplicates(q.id for q in library.quizzes)
-    ]
+    problems = _used_twice(topics_file, "topic", (t.id for t in library.topics))
+    problems += _used_twice(quizzes_file, "quiz", (q.id for q in library.quizzes))
     for topic in library.topics:
         if topic.quiz is not None and topic.quiz not in quiz_ids:
             problems.append(f"{topics_file}: topic {topic.id}: quiz {topic.quiz!r} does not exist")
@@ -159,14 +154,8 @@ def _cross_check(library: Library, directory: Path) -> list[str]:
 
 def _check_simulations(library: Library, directory: Path) -> list[str]:
     path, checks = directory / "simulations.yaml", directory / "evaluation.yaml"
-    problems = [
-        f"{path}: simulation id {i!r} is used twice"
-        for i in _duplicates(s.id for s in library.simulations)
-    ]
-    problems += [
-        f"{checks}: instrument id {i!r} is used twice"
-        for i in _duplicates(i.id for i in library.instruments)
-    ]
+    problems = _used_twice(path, "simulation", (s.id for s in library.simulations))
+    problems += _used_twice(checks, "instrument", (i.id for i in library.instruments))
     for simulation in library.simulations:
         instrument = library.instrument(simulation.check)
         if instrument is None:
@@ -184,10 +173,7 @@ def _check_simulations(library: Library, directory: Path) -> list[str]:
 def _check_campaigns(
     library: Library, path: Path, topic_ids: set[str], quiz_ids: set[str]
 ) -> list[str]:
-    problems = [
-        f"{path}: campaign id {i!r} is used twice"
-        for i in _duplicates(c.id for c in library.campaigns)
-    ]
+    problems = _used_twice(path, "campaign", (c.id for c in library.campaigns))
     for campaign in library.campaigns:
         where = f"{path}: campaign {campaign.id}"
         try:
