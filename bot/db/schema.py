@@ -459,18 +459,27 @@ practice_runs = Table(
     sqlite_with_rowid=False,
 )
 
+
 # The anonymous counters of practice and of the checks before and after it (docs/evaluation.md):
 # no chat id, no time finer than the week, written in batches of at least five people, so that
 # no row, write or its order on disk can be traced to whoever answered. Region '' is none.
+def _counted_by() -> tuple[Column[Any], ...]:
+    """What every practice counter is counted by besides its own key: role, region ('' for
+    none) and the week it was written (as in migration 0003)."""
+    return (
+        Column("role", Text, primary_key=True),
+        Column("region", Text, primary_key=True),
+        Column("week", Day, primary_key=True),
+    )
+
+
 practice_counts = Table(
     "practice_counts",
     metadata,
     Column("simulation_id", Text, primary_key=True),
     Column("event", Text, primary_key=True),
     Column("later_run", Flag, primary_key=True),
-    Column("role", Text, primary_key=True),
-    Column("region", Text, primary_key=True),
-    Column("week", Day, primary_key=True),
+    *_counted_by(),
     Column("count", Integer, nullable=False, server_default="0"),
     _one_of("event", "started", "finished"),
     sqlite_with_rowid=False,
@@ -483,9 +492,7 @@ practice_choices = Table(
     Column("step_id", Text, primary_key=True),
     Column("choice_id", Text, primary_key=True),
     Column("later_run", Flag, primary_key=True),
-    Column("role", Text, primary_key=True),
-    Column("region", Text, primary_key=True),
-    Column("week", Day, primary_key=True),
+    *_counted_by(),
     Column("safe", Flag, nullable=False),
     Column("count", Integer, nullable=False, server_default="0"),
     sqlite_with_rowid=False,
@@ -499,9 +506,7 @@ evaluation_answers = Table(
     Column("phase", Text, primary_key=True),
     Column("item_id", Text, primary_key=True),
     Column("value", Integer, primary_key=True, autoincrement=False),
-    Column("role", Text, primary_key=True),
-    Column("region", Text, primary_key=True),
-    Column("week", Day, primary_key=True),
+    *_counted_by(),
     Column("count", Integer, nullable=False, server_default="0"),
     _one_of("phase", "pre", "post"),
     CheckConstraint("value BETWEEN 1 AND 5"),
