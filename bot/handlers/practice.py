@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -147,7 +147,7 @@ async def _play_step(
     run: PracticeRun,
     simulation: Simulation,
     practice: PracticeService,
-    features: Sequence[Screen] = (),
+    features: Sequence[Screen],
 ) -> None:
     """The step's lines with its replies; at an ending, the narrator's lines, then the rest
     (`_after_ending`)."""
@@ -228,6 +228,5 @@ def create_router() -> Router:
     router.callback_query.register(start_practice, StartPractice.filter())
     router.callback_query.register(answer_check, PracticeAnswer.filter(), Practice.check)
     router.callback_query.register(choose_reply, PracticeChoice.filter(), Practice.chat)
-    router.message.register(typed_in_practice, Practice.chat, ~F.text.startswith("/"))
-    router.message.register(typed_in_practice, Practice.check, ~F.text.startswith("/"))
+    router.message.register(typed_in_practice, StateFilter(Practice), ~F.text.startswith("/"))
     return router
