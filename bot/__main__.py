@@ -179,7 +179,8 @@ def _content_check() -> int:
         return EXIT_FAILURE
     print(
         f"Content is valid: {len(library.topics)} topics, {len(library.quizzes)} quizzes, "
-        f"{len(library.simulations)} simulations, {len(library.instruments)} checks, "
+        f"{len(library.simulations)} simulations, {len(library.courses)} courses, "
+        f"{len(library.instruments)} checks, "
         f"{len(library.help.contacts)} help contacts, {len(library.regions)} regions."
     )
     return 0

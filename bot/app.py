@@ -49,6 +49,7 @@ from bot.services.broadcaster import Broadcaster
 from bot.services.broadcasts import BroadcastService
 from bot.services.campaigns import CampaignService
 from bot.services.content import Library, load_library
+from bot.services.courses import CourseService
 from bot.services.drafts import DraftStore
 from bot.services.follow_ups import FollowUpAccess
 from bot.services.learning import LearningService
@@ -108,6 +109,7 @@ class Services:
     stats: StatsService
     privacy: PrivacyService
     practice: PracticeService
+    courses: CourseService
     practice_stats: PracticeStatsService
 
     def as_kwargs(self) -> dict[str, Any]:
@@ -173,6 +175,7 @@ def build_services(
         quota = shared.daily_quota(settings.tips_per_day, today)
         receipt_guesses = shared.limit("receipt-guesses", RECEIPT_GUESSES_PER_HOUR, 3600)
     tips = TipService(db, now)
+    practice = PracticeService(db, library, today)
     return Services(
         users=users,
         learning=LearningService(db, library, today),
@@ -188,8 +191,9 @@ def build_services(
         audit=AuditService(db),
         stats=StatsService(db, today, tz),
         privacy=PrivacyService(users, drafts, follow_ups, quota, receipt_guesses),
-        practice=PracticeService(db, library, today),
-        practice_stats=PracticeStatsService(db),
+        practice=practice,
+        courses=CourseService(db, library, practice, today, now, tz),
+        practice_stats=PracticeStatsService(db, library),
     )
 
 
@@ -262,10 +266,12 @@ class Application:
             on_unreachable=self.services.users.cache.evict,
         )
         self.services.broadcasts.on_new_work(self.broadcaster.wake)
+        self.services.courses.on_new_work(self.broadcaster.wake)
         self.scheduler = create_scheduler(
             settings, self.services.tips, self.services.drafts, self.services.follow_ups
         )
         self.services.campaigns.schedule(self.scheduler)
+        self.services.courses.schedule(self.scheduler)
         self._delivery: asyncio.Task[None] | None = None
         self.poller = Poller(self.dispatcher, self.bot)
         self._stop_requested: asyncio.Event | None = None
@@ -288,6 +294,7 @@ class Application:
         if owed:
             logger.info("Posting %d tip notice(s) a stop left owed, after a random delay", owed)
         await self.services.campaigns.catch_up()
+        await self.services.courses.send_reminders()
         self.scheduler.start()
         self._delivery = asyncio.create_task(self.broadcaster.run(), name="broadcast-delivery")
         # Everything loaded so far (aiogram's models, the content) lives as long as the

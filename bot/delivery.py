@@ -25,6 +25,7 @@ from bot.domain import Broadcast, BroadcastContent, BroadcastStatus, ButtonKind,
 from bot.i18n import speaking
 from bot.keyboards.broadcast import broadcast_controls
 from bot.keyboards.callbacks import OpenScreen, Screen, StartQuiz, TopicCard
+from bot.keyboards.course import reminder_keyboard
 from bot.middlewares.fresh import from_broadcast
 from bot.services.broadcaster import (
     PermanentError,
@@ -43,8 +44,12 @@ UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot was blocked",
 def content_button(
     content: BroadcastContent, language: Language, library: Library
 ) -> InlineKeyboardMarkup | None:
-    """The optional button under a broadcast, labelled in the recipient's language."""
+    """The optional button under a broadcast, labelled in the recipient's language; a
+    course's reminder has two (open the course, stop it)."""
     kind, target = content.button_kind, content.button_target or ""
+    if content.course_id is not None:
+        course = library.course(content.course_id)
+        return None if course is None else _fresh(reminder_keyboard(course))
     if kind is ButtonKind.TOPIC and (topic := library.topic(target)) is not None:
         button = InlineKeyboardButton(
             text=f"{topic.emoji} {topic.title.get(language)}",
@@ -65,9 +70,15 @@ def content_button(
         )
     else:
         return None
-    # Opens its screen in a new message: the broadcast stays where it is.
-    button.callback_data = from_broadcast(str(button.callback_data))
-    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+    return _fresh(InlineKeyboardMarkup(inline_keyboard=[[button]]))
+
+
+def _fresh(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
+    """Each button opens its screen in a new message: the broadcast stays where it is."""
+    for row in markup.inline_keyboard:
+        for button in row:
+            button.callback_data = from_broadcast(str(button.callback_data))
+    return markup
 
 
 async def send_content(

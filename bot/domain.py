@@ -273,6 +273,8 @@ class BroadcastContent:
     photo_file_id: str | None = None
     button_kind: ButtonKind | None = None
     button_target: str | None = None
+    # A course's reminder: its buttons open the course and stop it (services.courses).
+    course_id: str | None = None
 
     @property
     def languages(self) -> tuple[Language, ...]:

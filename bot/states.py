@@ -51,24 +51,67 @@ class Practice(StatesGroup):
     chat = State()
 
 
-class PracticeRun(BaseModel):
+SKIP_THE_CHECK = 0  # the answer of the check's "Skip" button: the rest of the check is skipped
+
+
+class CheckProgress(BaseModel):
+    """The anonymous check being answered around a simulation or a course: before or after
+    it, the question asked, and the answers so far (they leave the conversation when counted)."""
+
+    phase: str = "pre"
+    item: int = 0
+    answers: dict[str, int] = {}
+
+    def answer(self, item_id: str, value: int, items: int) -> bool:
+        """Note the answer to the question asked (SKIP_THE_CHECK skips the rest of the check);
+        True when the check is over."""
+        if value == SKIP_THE_CHECK:
+            return True
+        self.answers[item_id] = value
+        self.item += 1
+        return self.item >= items
+
+    def start(self, phase: str) -> None:
+        self.phase, self.item, self.answers = phase, 0, {}
+
+    async def save(self, state: FSMContext) -> None:
+        await state.set_data(self.model_dump(mode="json"))
+
+
+class PracticeRun(CheckProgress):
     """Where a run of a simulation is, typed (kept in the FSM data, like any conversation)."""
 
     simulation: str
     later: bool = False  # the person ran this simulation before
     step: int = 0  # the step whose replies are offered
     path: list[tuple[int, int]] = []  # (step, choice) positions, in order
-    phase: str = "pre"  # the check being answered: before or after the simulation
-    item: int = 0  # the check's question being asked
-    answers: dict[str, int] = {}
 
     @classmethod
     async def load(cls, state: FSMContext) -> PracticeRun | None:
         data = await state.get_data()
         return cls.model_validate(data) if "simulation" in data else None
 
-    async def save(self, state: FSMContext) -> None:
-        await state.set_data(self.model_dump(mode="json"))
+
+class CourseFlow(StatesGroup):
+    """A session of a course (/practice), and the check before and after the course."""
+
+    check = State()
+    situation = State()
+    line = State()
+    question = State()
+
+
+class CourseRun(CheckProgress):
+    """Where a session of a course is (or the course's check), typed."""
+
+    course: str
+    session: int = 0  # the session being done, from 1; 0 while the check before is answered
+    choice: int | None = None  # the choice made in the situation
+
+    @classmethod
+    async def load(cls, state: FSMContext) -> CourseRun | None:
+        data = await state.get_data()
+        return cls.model_validate(data) if "course" in data else None
 
 
 class BroadcastDraft(BaseModel):

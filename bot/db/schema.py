@@ -309,6 +309,9 @@ broadcasts = Table(
     Column("finished_at", UtcTime),
     Column("progress_chat_id", Id),  # where the moderator watches progress
     Column("progress_message_id", Id),
+    # A course's reminder (services.courses): its buttons open and stop that course, and the
+    # moderators' list of broadcasts leaves it out. NULL for every other broadcast.
+    Column("course_id", Text),
     _one_of("button_kind", "topic", "quiz", "report", "help"),
     _one_of("status", "running", "paused", "cancelled", "done", "skipped"),
 )
@@ -510,5 +513,51 @@ evaluation_answers = Table(
     Column("count", Integer, nullable=False, server_default="0"),
     _one_of("phase", "pre", "post"),
     CheckConstraint("value BETWEEN 1 AND 5"),
+    sqlite_with_rowid=False,
+)
+
+
+COURSE_EVENTS = (
+    "started",
+    "done",
+    "stopped",
+    "safe_choice",
+    "other_choice",
+    "right_answer",
+    "wrong_answer",
+)
+
+# Courses in /practice (docs/evaluation.md). Where each person who opted in is, for the next
+# session and its reminder; deleted with the profile. No answer, choice or check is kept here.
+course_enrolments = Table(
+    "course_enrolments",
+    metadata,
+    Column(
+        "chat_id",
+        Id,
+        ForeignKey("users.chat_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("course_id", Text, primary_key=True),
+    Column("done", Integer, nullable=False, server_default="0"),  # sessions done
+    Column("status", Text, nullable=False, server_default="active"),
+    Column("opens_on", Day, nullable=False),  # the day the next session opens
+    Column("reminded", Integer, nullable=False, server_default="0"),  # last session reminded
+    _one_of("status", "active", "paused", "stopped", "finished"),
+    sqlite_with_rowid=False,
+)
+
+# The anonymous counters of courses, batched like the practice counters: per session, people
+# who started, did it, stopped there, chose a safe move or another, answered right or wrong.
+course_counts = Table(
+    "course_counts",
+    metadata,
+    Column("course_id", Text, primary_key=True),
+    Column("session", Integer, primary_key=True, autoincrement=False),  # 0: the course itself
+    Column("event", Text, primary_key=True),
+    *_counted_by(),
+    Column("count", Integer, nullable=False, server_default="0"),
+    _one_of("event", *COURSE_EVENTS),
     sqlite_with_rowid=False,
 )

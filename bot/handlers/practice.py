@@ -19,7 +19,7 @@ from bot.keyboards.callbacks import (
     Screen,
     StartPractice,
 )
-from bot.keyboards.practice import SKIP_THE_CHECK, replies_keyboard, run_end_keyboard
+from bot.keyboards.practice import replies_keyboard, run_end_keyboard
 from bot.screens.common import show
 from bot.screens.practice import (
     check_question,
@@ -33,7 +33,7 @@ from bot.screens.practice import (
 from bot.services.content import Library
 from bot.services.content.models import Simulation
 from bot.services.practice import PracticeService, Step
-from bot.states import Practice, PracticeRun
+from bot.states import SKIP_THE_CHECK, Practice, PracticeRun
 
 
 async def practice_command(message: Message, profile: Profile, library: Library) -> None:
@@ -92,17 +92,16 @@ async def answer_check(
         await callback.answer(_("This button is out of date."), show_alert=True)
         return
     instrument = practice.instrument_of(simulation)
+    item_id, items = instrument.items[run.item].id, len(instrument.items)
+    if not run.answer(item_id, callback_data.value, items):
+        await run.save(state)
+        await show(callback, *check_question(instrument, run.item, run.phase, profile.language))
+        return
     if callback_data.value != SKIP_THE_CHECK:
-        run.answers[instrument.items[run.item].id] = callback_data.value
-        run.item += 1
-        if run.item < len(instrument.items):
-            await run.save(state)
-            await show(callback, *check_question(instrument, run.item, run.phase, profile.language))
-            return
         await practice.answered(profile, instrument, simulation.id, run.phase, run.answers)
     await show(callback, _("Thank you!") if callback_data.value else _("Skipped."))
     if run.phase == "pre":
-        run.item, run.answers = 0, {}
+        run.start("pre")  # the answers leave the conversation once counted
         await _play_step(bot, profile, state, run, simulation, practice, features)
     else:
         await _the_end(bot, profile, state, simulation, features)
@@ -185,7 +184,8 @@ async def _after_ending(
         await bot.send_message(profile.chat_id, summary, reply_markup=end)
         return
     await bot.send_message(profile.chat_id, summary)
-    run.path, run.phase, run.item, run.answers = [], "post", 0, {}
+    run.path = []
+    run.start("post")
     await state.set_state(Practice.check)
     await run.save(state)
     text, markup = check_question(practice.instrument_of(simulation), 0, "post", language)

@@ -125,6 +125,43 @@ class PracticeAnswer(CallbackData, prefix="pa1"):
     value: Annotated[int, Field(ge=0, le=5)]
 
 
+class CourseAction(StrEnum):
+    OPEN = "open"  # the course's screen
+    START = "start"  # opt in (again)
+    SESSION = "session"  # begin the next session
+    PAUSE = "pause"
+    RESUME = "resume"
+    STOP = "stop"
+
+
+class CourseAct(CallbackData, prefix="co1"):
+    course: str
+    action: CourseAction
+
+
+class CourseChoose(CallbackData, prefix="cc1"):
+    """A choice in a session's situation, by position."""
+
+    course: str
+    session: Position
+    choice: Position
+
+
+class CourseSaid(CallbackData, prefix="cl1"):
+    """The line of a session was said out loud."""
+
+    course: str
+    session: Position
+
+
+class CourseAnswer(CallbackData, prefix="cq1"):
+    """An answer to a session's question, by the option's position."""
+
+    course: str
+    session: Position
+    option: Position
+
+
 class ReportAction(StrEnum):
     SKIP = "skip"  # leave the current optional step empty
     DONE = "done"  # finish adding photos

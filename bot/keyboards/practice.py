@@ -11,6 +11,8 @@ from aiogram.utils.i18n import gettext as _
 from bot.domain import Language
 from bot.keyboards.builder import InlineKeyboard
 from bot.keyboards.callbacks import (
+    CourseAct,
+    CourseAction,
     OpenScreen,
     PracticeAnswer,
     PracticeChoice,
@@ -19,15 +21,23 @@ from bot.keyboards.callbacks import (
     StartPractice,
 )
 from bot.keyboards.common import menu_button
-from bot.services.content.models import Simulation
-
-SKIP_THE_CHECK = 0
+from bot.services.content.models import Course, Simulation
+from bot.states import SKIP_THE_CHECK
 
 
 def practice_list_keyboard(
-    simulations: Sequence[Simulation], language: Language, more: bool, has_more: bool
+    simulations: Sequence[Simulation],
+    course: Course | None,
+    language: Language,
+    more: bool,
+    has_more: bool,
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboard()
+    if course is not None:
+        builder.button(
+            text=f"{course.emoji} {course.title.get(language)}",
+            callback_data=CourseAct(course=course.id, action=CourseAction.OPEN),
+        )
     for simulation in simulations:
         builder.button(
             text=f"{simulation.emoji} {simulation.title.get(language)}",

@@ -21,7 +21,9 @@ from bot.services.content.models import Instrument, Simulation
 def practice_list_screen(
     library: Library, role: Role | None, language: Language, more: bool
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """The reader's course (on their own list) and the situations to rehearse."""
     mine = library.simulations_for(role)
+    course = None if more else library.course_for(role)
     shown = [s for s in library.simulations if s not in mine] if more else list(mine)
     head = (
         _("Situations for other readers:")
@@ -33,9 +35,16 @@ def practice_list_screen(
         )
     )
     lines = [head, ""]
+    if course is not None:
+        title = escape(course.title.get(language))
+        lines += [
+            _("{emoji} <b>Course: {title}</b>: short sessions every few days").format(
+                emoji=course.emoji, title=title
+            )
+        ]
     lines += [f"{s.emoji} <b>{escape(s.title.get(language))}</b>" for s in shown]
     has_more = len(mine) < len(library.simulations)
-    return "\n".join(lines), practice_list_keyboard(shown, language, more, has_more)
+    return "\n".join(lines), practice_list_keyboard(shown, course, language, more, has_more)
 
 
 def intro_text(simulation: Simulation, language: Language) -> str:

@@ -4,6 +4,7 @@ latest) and the weekly trend chart. Every small cell is already suppressed by St
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from aiogram.utils.i18n import gettext as _
@@ -12,7 +13,13 @@ from bot.domain import Language, Role, TipCategory, TipStatus, parse_enum
 from bot.keyboards.common import LANGUAGE_NAMES, role_label
 from bot.keyboards.labels import category_label, status_label
 from bot.services.content import Library
-from bot.services.practice_stats import Change, CheckStats, PracticeStats
+from bot.services.practice_stats import (
+    SIMULATIONS,
+    Change,
+    CheckStats,
+    CourseStats,
+    PracticeStats,
+)
 from bot.services.stats import (
     Average,
     BroadcastStats,
@@ -211,6 +218,8 @@ def _check_label(check: CheckStats, library: Library, language: Language) -> str
         next((i for i in instrument.items if i.id == check.item_id), None) if instrument else None
     )
     audience = NameOf("role", library, language)(check.instrument_id)
+    if check.scope != SIMULATIONS:
+        audience = _("{audience}, course").format(audience=audience)
     return f"{audience} · {_measure_name(item.measure) if item else check.item_id}"
 
 
@@ -229,10 +238,67 @@ def _change_line(change: Change) -> str:
     return line if difference is None else f"{line}, {difference:+.1f}"
 
 
+def _course_lines(course: CourseStats, library: Library, language: Language) -> list[str]:
+    known = library.course(course.course_id)
+    title = escape(known.title.get(language)) if known else course.course_id
+    lines = [
+        _(
+            "<b>Course «{title}»</b>: started {started}, finished {finished}, stopped {stopped}"
+        ).format(
+            title=title,
+            started=cell(course.started),
+            finished=cell(course.finished),
+            stopped=cell(course.stopped),
+        )
+    ]
+    if course.started is None:  # fewer than five started: nothing below would show
+        return lines
+    lines += [
+        _(
+            "  session {number}: {done} ({kept} of the step before), safe choices {safe},"
+            " right answers {right}"
+        ).format(
+            number=session.number,
+            done=cell(session.done),
+            kept=format_share(session.kept.share),
+            safe=format_share(session.safe.share),
+            right=format_share(session.right.share),
+        )
+        for session in course.sessions
+    ]
+    region_name, role_name = NameOf("region", library, language), NameOf("role", library, language)
+    lines += [
+        _("  {role}, {region}: started {started}, finished {finished}").format(
+            role=escape(role_name(role or None)),
+            region=escape(region_name(region or None)),
+            started=cell(started),
+            finished=cell(finished),
+        )
+        for (role, region), (started, finished) in course.by.items()
+        if started is not None
+    ]
+    return lines
+
+
+def _check_lines(checks: Sequence[CheckStats], library: Library, language: Language) -> list[str]:
+    lines: list[str] = []
+    region_name = NameOf("region", library, language)
+    for check in checks:
+        for key, change in check.by.items():
+            if key is None:
+                label = escape(_check_label(check, library, language))
+                lines.append(f"{label}: {_change_line(change)}")
+            elif change.difference is not None:
+                where = region_name(key[1] or None)
+                lines.append(f"  {escape(where)}: {_change_line(change)}")
+    return lines
+
+
 def practice_text(stats: PracticeStats, library: Library, language: Language) -> str:
-    """Runs, safe choices on first and later runs, and the checks before and after."""
+    """Runs, safe choices on first and later runs, the courses session by session, and the
+    checks before and after."""
     lines = [_("🎭 <b>Practice: did it change anything?</b>"), ""]
-    if not stats.simulations and not stats.checks:
+    if not stats.simulations and not stats.checks and not any(c.started for c in stats.courses):
         lines.append(_("Nobody has practised yet (or fewer than five people, not shown yet)."))
     for s in stats.simulations:
         simulation = library.simulation(s.simulation_id)
@@ -252,18 +318,11 @@ def practice_text(stats: PracticeStats, library: Library, language: Language) ->
                 safe_later=format_share(s.safe_later.share),
             )
         )
+    for course in stats.courses:
+        lines += ["", *_course_lines(course, library, language)]
     if stats.checks:
         lines += ["", _("<b>Before and after</b> (mean answer from 1 to 5; separate samples):")]
-    region_name = NameOf("region", library, language)
-    for check in stats.checks:
-        for key, change in check.by.items():
-            if key is None:
-                lines.append(
-                    f"{escape(_check_label(check, library, language))}: {_change_line(change)}"
-                )
-            elif change.difference is not None:
-                where = region_name(key[1] or None)
-                lines.append(f"  {escape(where)}: {_change_line(change)}")
+        lines += _check_lines(stats.checks, library, language)
     return "\n".join(lines)[:LIMIT]
 
 

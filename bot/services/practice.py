@@ -48,8 +48,8 @@ class Step:
     safe: bool
 
 
-# The three counter tables, in the order repo.add_counts takes them.
-RUNS, CHOICES, ANSWERS = "runs", "choices", "answers"
+# The counter tables (repo.COUNTERS).
+RUNS, CHOICES, ANSWERS, COURSES = "runs", "choices", "answers", "courses"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +115,7 @@ class AnonymousTally:
         who = {p: (role, region) for p, (role, region) in who.items()}
         for column in (1, 0):  # regions first, then roles
             who = self._generalised(who, column)
-        counts: dict[str, Counter[tuple[Any, ...]]] = {
-            t: Counter() for t in (RUNS, CHOICES, ANSWERS)
-        }
+        counts: dict[str, Counter[tuple[Any, ...]]] = defaultdict(Counter)
         for entry in entries:
             counts[entry.table][(*entry.before, *who[entry.person], week, *entry.after)] += 1
         return counts
@@ -193,6 +191,13 @@ class PracticeService:
             return self.rng.randint(1, 5)
         return value
 
+    async def count(
+        self, stream: str, table: str, key: tuple[tuple[Any, ...], tuple[Any, ...]], who: Profile
+    ) -> None:
+        """Add one count to `stream` in memory; written with the stream's batch (the class)."""
+        self.tally.add(stream, table, key, who)
+        await self._added(stream)
+
     async def _added(self, subject: str) -> None:
         if self.tally.ready(subject):
             await self.flush(subject)
@@ -205,7 +210,7 @@ class PracticeService:
         counts = self.tally.take(subject, week_start(self._today()))
         try:
             async with self._db.transaction() as conn:
-                await repo.add_counts(conn, counts[RUNS], counts[CHOICES], counts[ANSWERS])
+                await repo.add_counts(conn, counts)
         except Exception:
             # Not kept for a retry: the batch is lost rather than written with fewer people.
             logger.exception("Could not write the practice counters of %d people", people)

@@ -20,9 +20,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.db import Database
+from bot.db.repositories import courses as courses_repo
 from bot.db.repositories import practice as repo
+from bot.services.content import Library
+from bot.services.content.models import Course
 from bot.services.practice import RANDOM_ANSWERS
-from bot.services.stats import Average, Cell, protected_averages, suppress
+from bot.services.stats import (
+    SMALL_CELL,
+    Average,
+    Cell,
+    protected_averages,
+    protected_counts,
+    suppress,
+)
 
 # A breakdown key: (role, region), '' for none; None is everyone in the moderator's scope.
 Key = tuple[str, str] | None
@@ -59,15 +69,41 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class CheckStats:
+    scope: str  # SIMULATIONS (around first runs), or "course:<id>" (around a course)
     instrument_id: str
     item_id: str
     by: dict[Key, Change]  # None: everyone in scope; (role, region) groups after it
+
+
+SIMULATIONS = "simulations"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStats:
+    number: int
+    done: Cell  # people who did the session
+    kept: Average  # share of those who did the one before (or started) who did this one too
+    safe: Average  # share of safe choices in its situation
+    right: Average  # share of right answers to its question
+    stopped: Cell  # people who stopped the course with this many sessions done
+
+
+@dataclass(frozen=True, slots=True)
+class CourseStats:
+    course_id: str
+    started: Cell
+    finished: Cell  # did the last session
+    stopped: Cell
+    sessions: tuple[SessionStats, ...]
+    # Started and finished by (role, region): complementary suppression within each column.
+    by: dict[tuple[str, str], tuple[Cell, Cell]]
 
 
 @dataclass(frozen=True, slots=True)
 class PracticeStats:
     simulations: tuple[SimulationStats, ...]
     checks: tuple[CheckStats, ...]
+    courses: tuple[CourseStats, ...] = ()
 
 
 def _true_mean(stored: float) -> float:
@@ -111,15 +147,23 @@ def _with_everyone(
 
 
 class PracticeStatsService:
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    def __init__(self, db: Database, library: Library) -> None:
+        self._db, self._library = db, library
 
     async def practice(self, region: str | None) -> PracticeStats:
         async with self._db.transaction() as conn:
             runs = await repo.run_counts(conn, region)
             choices = await repo.choice_counts(conn, region)
             answers = await repo.answer_counts(conn, region)
-        return PracticeStats(self._simulations(runs, choices), self._checks(answers))
+            course_counts = await courses_repo.counts(conn, region)
+        return PracticeStats(
+            self._simulations(runs, choices),
+            self._checks(answers),
+            tuple(
+                _course(course, [c for c in course_counts if c.course_id == course.id])
+                for course in self._library.courses
+            ),
+        )
 
     @staticmethod
     def _simulations(
@@ -155,56 +199,142 @@ class PracticeStatsService:
 
     @staticmethod
     def _checks(answers: list[repo.AnswerCount]) -> tuple[CheckStats, ...]:
-        phases: dict[tuple[str, str], dict[str, dict[tuple[Key, int], int]]] = defaultdict(
+        phases: dict[tuple[str, str, str], dict[str, dict[tuple[Key, int], int]]] = defaultdict(
             lambda: {"pre": defaultdict(int), "post": defaultdict(int)}
         )
         for a in answers:
+            scope = a.subject if a.subject.startswith("course:") else SIMULATIONS
             for key, count in _with_everyone((a.role, a.region), a.value, a.count):
-                phases[(a.instrument_id, a.item_id)][a.phase][key] += count
+                phases[(scope, a.instrument_id, a.item_id)][a.phase][key] += count
         return tuple(
-            CheckStats(instrument, item, _changes(counts["pre"], counts["post"]))
-            for (instrument, item), counts in sorted(phases.items())
+            CheckStats(scope, instrument, item, _changes(counts["pre"], counts["post"]))
+            for (scope, instrument, item), counts in sorted(phases.items())
         )
 
 
+def _share(part: int, whole: int) -> Average:
+    """part / whole, hidden when `whole` is fewer than five people (shown as "<5")."""
+    return Average(round(part / whole, 2) if whole >= SMALL_CELL else None, suppress(whole))
+
+
+def _course(course: Course, counts: list[courses_repo.CourseCount]) -> CourseStats:
+    """Starts, each session's people (and how many of the session before stayed), its safe
+    choices and right answers, stops; started and finished by role and region."""
+    total: dict[tuple[int, str], int] = defaultdict(int)
+    started: dict[tuple[str, str], int] = defaultdict(int)
+    finished: dict[tuple[str, str], int] = defaultdict(int)
+    last = len(course.sessions)
+    for c in counts:
+        total[(c.session, c.event)] += c.count
+        if c.event == "started":
+            started[(c.role, c.region)] += c.count
+        elif c.event == "done" and c.session == last:
+            finished[(c.role, c.region)] += c.count
+    sessions = []
+    for number in range(1, last + 1):
+        done = total[(number, "done")]
+        before = total[(0, "started")] if number == 1 else total[(number - 1, "done")]
+        sessions.append(
+            SessionStats(
+                number=number,
+                done=suppress(done),
+                kept=_share(done, before),
+                safe=_share(total[(number, "safe_choice")], done),
+                right=_share(total[(number, "right_answer")], done),
+                stopped=suppress(total[(number - 1, "stopped")]),
+            )
+        )
+    shown_started, shown_finished = protected_counts(started), protected_counts(finished)
+    return CourseStats(
+        course_id=course.id,
+        started=suppress(total[(0, "started")]),
+        finished=suppress(total[(last, "done")]),
+        stopped=suppress(sum(n for (_, event), n in total.items() if event == "stopped")),
+        sessions=tuple(sessions),
+        by={
+            key: (shown_started.get(key), shown_finished.get(key))
+            for key in sorted(set(started) | set(finished))
+        },
+    )
+
+
+def _cell(value: Cell) -> str:
+    return "<5" if value is None else str(value)
+
+
+def _mean(average: Average) -> str:
+    """A mean answer on the 1-5 scale, empty when hidden."""
+    return "" if average.share is None else f"{average.share:.1f}"
+
+
+def _part(average: Average) -> str:
+    """A share from 0 to 1, empty when hidden."""
+    return "" if average.share is None else f"{average.share:.2f}"
+
+
+def _where(key: tuple[str, str] | None) -> list[str]:
+    role, region = key if key is not None else ("all", "all")
+    return [role or "none", region or "none"]
+
+
+def _simulation_rows(s: SimulationStats) -> Iterable[list[str]]:
+    everyone = ["simulation", s.simulation_id, "", "all", "all"]
+    for indicator, value in (
+        ("runs_started", s.started),
+        ("first_runs_started", s.started_first),
+        ("first_runs_finished", s.finished_first),
+        ("later_runs_finished", s.finished_later),
+    ):
+        yield [indicator, *everyone, _cell(value), ""]
+    for indicator, average in (
+        ("safe_share_first", s.safe_first),
+        ("safe_share_later", s.safe_later),
+    ):
+        yield [indicator, *everyone, _part(average), _cell(average.people)]
+
+
+def _course_rows(c: CourseStats) -> Iterable[list[str]]:
+    scope = f"course:{c.course_id}"
+    for indicator, value in (
+        ("course_started", c.started),
+        ("course_finished", c.finished),
+        ("course_stopped", c.stopped),
+    ):
+        yield [indicator, scope, "", "", "all", "all", _cell(value), ""]
+    for key, (started, finished) in c.by.items():
+        yield ["course_started", scope, "", "", *_where(key), _cell(started), ""]
+        yield ["course_finished", scope, "", "", *_where(key), _cell(finished), ""]
+    for session in c.sessions:
+        at = [scope, str(session.number), "", "all", "all"]
+        yield ["session_done", *at, _cell(session.done), ""]
+        yield ["stopped_before_session", *at, _cell(session.stopped), ""]
+        for indicator, average in (
+            ("session_kept_share", session.kept),
+            ("session_safe_share", session.safe),
+            ("session_right_share", session.right),
+        ):
+            yield [indicator, *at, _part(average), _cell(average.people)]
+
+
+def _check_rows(check: CheckStats) -> Iterable[list[str]]:
+    for key, change in check.by.items():
+        where = [check.scope, check.instrument_id, check.item_id, *_where(key)]
+        yield ["mean_before", *where, _mean(change.before), _cell(change.before.people)]
+        yield ["mean_after", *where, _mean(change.after), _cell(change.after.people)]
+        difference = change.difference
+        yield ["change", *where, "" if difference is None else f"{difference:.1f}", ""]
+
+
 def practice_csv(stats: PracticeStats) -> bytes:
-    """The aggregates as CSV for a regional council's report: one indicator per row, small
-    cells as "<5", hidden means empty."""
+    """The aggregates as CSV for a regional council's report (CADCA-style): one indicator per
+    row, small cells as "<5", hidden means and shares empty."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["indicator", "subject", "item", "role", "region", "value", "n"])
-
-    def cell(value: Cell) -> str:
-        return "<5" if value is None else str(value)
-
-    def mean(average: Average) -> str:
-        return "" if average.share is None else f"{average.share:.1f}"
-
-    for s in stats.simulations:
-        for indicator, value in (
-            ("runs_started", s.started),
-            ("first_runs_started", s.started_first),
-            ("first_runs_finished", s.finished_first),
-            ("later_runs_finished", s.finished_later),
-        ):
-            writer.writerow([indicator, s.simulation_id, "", "", "", cell(value), ""])
-        for indicator, average in (
-            ("safe_share_first", s.safe_first),
-            ("safe_share_later", s.safe_later),
-        ):
-            writer.writerow(
-                [indicator, s.simulation_id, "", "", "", mean(average), cell(average.people)]
-            )
+    writer.writerow(["indicator", "scope", "subject", "item", "role", "region", "value", "n"])
+    for simulation in stats.simulations:
+        writer.writerows(_simulation_rows(simulation))
+    for course in stats.courses:
+        writer.writerows(_course_rows(course))
     for check in stats.checks:
-        for key, change in check.by.items():
-            role, region = key if key is not None else ("all", "all")
-            where = [check.instrument_id, check.item_id, role or "none", region or "none"]
-            writer.writerow(
-                ["mean_before", *where, mean(change.before), cell(change.before.people)]
-            )
-            writer.writerow(["mean_after", *where, mean(change.after), cell(change.after.people)])
-            difference = change.difference
-            writer.writerow(
-                ["change", *where, "" if difference is None else f"{difference:.1f}", ""]
-            )
+        writer.writerows(_check_rows(check))
     return out.getvalue().encode("utf-8")

@@ -168,6 +168,20 @@ def protected_averages(groups: Mapping[K, Group]) -> dict[K, Average]:
     }
 
 
+def protected_counts(counts: Mapping[K, int]) -> dict[K, Cell]:
+    """One breakdown's counts with primary and complementary suppression: a count under five
+    is hidden, and while the hidden ones add up to fewer than five (a total minus the shown
+    ones would give them away), the smallest shown count is hidden too."""
+    hidden = {key for key, count in counts.items() if count < SMALL_CELL}
+    hidden_people = sum(counts[key] for key in hidden)
+    for key in sorted(set(counts) - hidden, key=lambda key: (counts[key], str(key))):
+        if hidden_people == 0 or hidden_people >= SMALL_CELL:
+            break
+        hidden.add(key)
+        hidden_people += counts[key]
+    return {key: None if key in hidden else count for key, count in counts.items()}
+
+
 # quiz id → group (role, region, or None for all) → its score
 _QuizGroups: TypeAlias = dict[str, dict[str | None, ScoreGroup]]
 _SCORE_DIMENSIONS: tuple[ScoreDimension, ...] = ("all", "role", "region")

@@ -128,7 +128,7 @@ def test_migrate_command(
 ) -> None:
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "sub" / "bot.sqlite3"))
     assert main(["migrate"]) == 0
-    assert "Applied 3 migration(s). (0001, 0002, 0003)" in capsys.readouterr().out
+    assert "Applied 4 migration(s). (0001, 0002, 0003, 0004)" in capsys.readouterr().out
     assert (tmp_path / "sub" / "bot.sqlite3").exists()
     assert main(["migrate"]) == 0
     assert "Applied 0 migration(s)" in capsys.readouterr().out

@@ -14,7 +14,16 @@ from pydantic import BaseModel
 from bot.__main__ import main
 from bot.paths import CONTENT_DIR
 from bot.services.content import ContentError, Library, load_library
-from bot.services.content.models import Contact, Localized, Quiz, Topic
+from bot.services.content.models import (
+    Campaign,
+    Contact,
+    Course,
+    Instrument,
+    Localized,
+    Quiz,
+    Simulation,
+    Topic,
+)
 
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 
@@ -88,10 +97,14 @@ def test_every_card_and_question_fits_telegram(library: Library) -> None:
 
 
 def test_every_item_cites_sources(library: Library) -> None:
-    items: list[Topic | Quiz | Contact] = [
+    items: list[Topic | Quiz | Contact | Simulation | Instrument | Course | Campaign] = [
         *library.topics,
         *library.quizzes,
         *library.help.contacts,
+        *library.simulations,
+        *library.instruments,
+        *library.courses,
+        *library.campaigns,
     ]
     for item in items:
         assert item.sources and all(source.strip() for source in item.sources), item.id

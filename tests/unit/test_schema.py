@@ -82,6 +82,8 @@ async def test_a_database_made_before_alembic_upgrades_in_place(tmp_path: Path) 
         )
         assert await fetch(db, "SELECT id, role FROM staff_invites") == [(1, "volunteer")]
         assert await fetch_one(db, "SELECT COUNT(*) FROM audit_log") == 6
+        # Revision 0004 adds a column to broadcasts without copying the table: a copy would
+        # drop the old one, and its delivery queue with it (ON DELETE CASCADE).
         assert await fetch_one(db, "SELECT COUNT(*) FROM broadcast_deliveries") == 3
         # The old data reads through the new code: a tip, its history and its photo.
         tips = TipService(db, lambda: dt.datetime(2026, 12, 6, tzinfo=dt.UTC))
@@ -174,7 +176,14 @@ async def test_practice_tables_keep_no_order_of_writing(tmp_path: Path) -> None:
     the weekly counts, who answered when): these tables are WITHOUT ROWID."""
     async with Database(tmp_path / "new.sqlite3") as db:
         await db.migrate()
-        tables = ("practice_runs", "practice_counts", "practice_choices", "evaluation_answers")
+        tables = (
+            "practice_runs",
+            "practice_counts",
+            "practice_choices",
+            "evaluation_answers",
+            "course_enrolments",
+            "course_counts",
+        )
         for table in tables:
             sql = await fetch_one(db, "SELECT sql FROM sqlite_master WHERE name = :t", t=table)
             assert "WITHOUT ROWID" in str(sql), table

@@ -37,6 +37,7 @@ def _broadcast(row: Any) -> Broadcast:
             photo_file_id=row.photo_file_id,
             button_kind=ButtonKind(row.button_kind) if row.button_kind else None,
             button_target=row.button_target,
+            course_id=row.course_id,
         ),
         audience=Audience(
             roles=frozenset(Role(r) for r in row.roles.split(",") if r),
@@ -81,6 +82,7 @@ async def insert(
             photo_file_id=content.photo_file_id,
             button_kind=content.button_kind.value if content.button_kind else None,
             button_target=content.button_target,
+            course_id=content.course_id,
             roles=_csv([r.value for r in audience.roles]),
             region=audience.region,
             urgent=urgent,
@@ -155,7 +157,10 @@ async def with_status(conn: AsyncConnection, status: BroadcastStatus) -> list[Br
 
 
 async def recent(conn: AsyncConnection, limit: int, region: str | None = None) -> list[Broadcast]:
-    query = SELECT_BROADCAST.where(broadcasts.c.status != "skipped")
+    # A course's reminders are the course's, not a moderator's: they are not listed.
+    query = SELECT_BROADCAST.where(
+        broadcasts.c.status != "skipped", broadcasts.c.course_id.is_(None)
+    )
     if region is not None:
         query = query.where(broadcasts.c.region == region)
     result = await conn.execute(query.order_by(broadcasts.c.id.desc()).limit(limit))

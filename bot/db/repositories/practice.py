@@ -11,7 +11,13 @@ from sqlalchemy import Select, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db import dialect
-from bot.db.schema import evaluation_answers, practice_choices, practice_counts, practice_runs
+from bot.db.schema import (
+    course_counts,
+    evaluation_answers,
+    practice_choices,
+    practice_counts,
+    practice_runs,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +43,7 @@ class ChoiceCount:
 @dataclass(frozen=True, slots=True)
 class AnswerCount:
     instrument_id: str
+    subject: str  # a simulation's id, or "course:<id>"
     phase: str  # pre, post
     item_id: str
     value: int
@@ -84,18 +91,24 @@ async def _add(conn: AsyncConnection, table: Table, counts: Mapping[tuple[Any, .
     )
 
 
+# The counter tables by the name services.practice gives them.
+COUNTERS: dict[str, Table] = {
+    "runs": practice_counts,
+    "choices": practice_choices,
+    "answers": evaluation_answers,
+    "courses": course_counts,
+}
+
+
 async def add_counts(
-    conn: AsyncConnection,
-    runs: Mapping[tuple[Any, ...], int],
-    choices: Mapping[tuple[Any, ...], int],
-    answers: Mapping[tuple[Any, ...], int],
+    conn: AsyncConnection, counts: Mapping[str, Mapping[tuple[Any, ...], int]]
 ) -> None:
-    """Keys: practice_counts (simulation, event, later_run, role, region, week); practice_choices
-    (simulation, step, choice, later_run, role, region, week, safe); evaluation_answers
-    (instrument, subject, phase, item, value, role, region, week)."""
-    await _add(conn, practice_counts, runs)
-    await _add(conn, practice_choices, choices)
-    await _add(conn, evaluation_answers, answers)
+    """Keys by table: runs (simulation, event, later_run, role, region, week); choices
+    (simulation, step, choice, later_run, role, region, week, safe); answers (instrument,
+    subject, phase, item, value, role, region, week); courses (course, session, event, role,
+    region, week)."""
+    for name, table_counts in counts.items():
+        await _add(conn, COUNTERS[name], table_counts)
 
 
 def _in_region(query: Select[Any], table: Table, region: str | None) -> Select[Any]:
@@ -120,6 +133,11 @@ async def choice_counts(conn: AsyncConnection, region: str | None) -> list[Choic
 
 async def answer_counts(conn: AsyncConnection, region: str | None) -> list[AnswerCount]:
     t = evaluation_answers
-    columns = (t.c.instrument_id, t.c.phase, t.c.item_id, t.c.value, t.c.role, t.c.region)
-    rows = await conn.execute(_in_region(select(*columns, t.c.count), t, region))
-    return [AnswerCount(i, p, item, int(v), r, g, int(n)) for i, p, item, v, r, g, n in rows]
+    columns = (t.c.instrument_id, t.c.subject, t.c.phase, t.c.item_id, t.c.value)
+    rows = await conn.execute(
+        _in_region(select(*columns, t.c.role, t.c.region, t.c.count), t, region)
+    )
+    return [
+        AnswerCount(i, subject, p, item, int(v), r, g, int(n))
+        for i, subject, p, item, v, r, g, n in rows
+    ]

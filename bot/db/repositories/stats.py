@@ -260,12 +260,17 @@ async def tip_times(
 
 
 async def broadcast_totals(conn: AsyncConnection, region: str | None) -> BroadcastTotals:
-    """Sums over broadcasts; with a region, only the broadcasts addressed to that region."""
+    """Sums over broadcasts (a course's reminders are not counted: they are the course's); with
+    a region, only the broadcasts addressed to that region."""
     sums = [
         func.coalesce(func.sum(column), literal(0))
         for column in (broadcasts.c.sent, broadcasts.c.failed, broadcasts.c.blocked)
     ]
-    query = _in_region(select(func.count(), *sums), broadcasts.c.region, region)
+    query = _in_region(
+        select(func.count(), *sums).where(broadcasts.c.course_id.is_(None)),
+        broadcasts.c.region,
+        region,
+    )
     row = (await conn.execute(query)).one()
     return BroadcastTotals(
         broadcasts=row[0], sent=int(row[1]), failed=int(row[2]), blocked=int(row[3])

@@ -16,6 +16,7 @@ from bot.domain import ButtonKind
 from bot.paths import CONTENT_DIR
 from bot.services.content.models import (
     CampaignsFile,
+    CoursesFile,
     EvaluationFile,
     HelpFile,
     Library,
@@ -149,6 +150,26 @@ def _cross_check(library: Library, directory: Path) -> list[str]:
         ]
     problems += _check_campaigns(library, directory / "campaigns.yaml", topic_ids, quiz_ids)
     problems += _check_simulations(library, directory)
+    problems += _check_courses(library, directory / "courses.yaml", topic_ids)
+    return problems
+
+
+def _check_courses(library: Library, path: Path, topic_ids: set[str]) -> list[str]:
+    problems = _used_twice(path, "course", (c.id for c in library.courses))
+    problems += _used_twice(path, "course audience", (c.audience for c in library.courses))
+    for course in library.courses:
+        where = f"{path}: course {course.id}"
+        problems += _used_twice(
+            path, f"course {course.id}: session", (s.id for s in course.sessions)
+        )
+        instrument = library.instrument(course.check)
+        if instrument is None or instrument.audience != course.audience:
+            problems.append(f"{where}: check {course.check!r} is not a check for {course.audience}")
+        problems += [
+            f"{where}: session {s.id}: topic {s.question.topic!r} does not exist"
+            for s in course.sessions
+            if s.question.topic not in topic_ids
+        ]
     return problems
 
 
@@ -207,6 +228,7 @@ def load_library(directory: Path = CONTENT_DIR) -> Library:
         ("campaigns", "campaigns.yaml", CampaignsFile),
         ("simulations", "simulations.yaml", SimulationsFile),
         ("evaluation", "evaluation.yaml", EvaluationFile),
+        ("courses", "courses.yaml", CoursesFile),
     ):
         try:
             loaded[key] = _load_file(directory / name, model, phones)
@@ -222,6 +244,7 @@ def load_library(directory: Path = CONTENT_DIR) -> Library:
         campaigns=loaded["campaigns"].campaigns,
         simulations=loaded["simulations"].simulations,
         instruments=loaded["evaluation"].instruments,
+        courses=loaded["courses"].courses,
     )
     problems = _cross_check(library, directory)
     if problems:

@@ -279,6 +279,76 @@ class Instrument(WithId):
     items: tuple[CheckItem, ...] = Field(min_length=3, max_length=5)
 
 
+class PracticeLine(Localized):
+    max_length = 300
+
+
+class ReminderText(Localized):
+    """A course's reminder; {number}, {total} and {session} (the session's title) are filled
+    in."""
+
+    max_length = 300
+
+    @field_validator("kk", "ru")
+    @classmethod
+    def _placeholders(cls, value: str) -> str:
+        try:
+            value.format(number=1, total=5, session="")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"only {{number}}, {{total}} and {{session}} may be filled in: {exc}"
+            ) from None
+        return value
+
+
+class CourseChoice(Strict):
+    text: ButtonLabel
+    safe: bool
+    why: WhyText
+
+
+class CourseSession(WithId):
+    """Under three minutes: a situation with 2-3 choices (what each does is shown at once), a
+    line to say out loud, and one quiz question."""
+
+    title: Title
+    situation: CardText
+    choices: tuple[CourseChoice, ...] = Field(min_length=2, max_length=3)
+    line: PracticeLine
+    question: Question
+
+    @model_validator(mode="after")
+    def _a_safe_move(self) -> CourseSession:
+        if not any(choice.safe for choice in self.choices):
+            raise ValueError("no choice of the situation is safe: the session teaches nothing")
+        return self
+
+
+class Course(WithId):
+    """Opt-in sessions, one opening `every_days` after the last was done."""
+
+    audience: Audience
+    emoji: str = Field(min_length=1, max_length=4)
+    title: Title
+    intro: CardText
+    reminder: ReminderText
+    check: str
+    every_days: int = Field(ge=1, le=7)
+    remind_at: int = Field(ge=8, le=21, description="hour, Astana time")
+    sources: tuple[str, ...] = Field(min_length=1)
+    sessions: tuple[CourseSession, ...] = Field(min_length=2, max_length=8)
+
+    def session(self, number: int) -> CourseSession | None:
+        """Session `number`, counted from 1."""
+        return self.sessions[number - 1] if 1 <= number <= len(self.sessions) else None
+
+    def reminder_text(self, number: int, language: Language) -> str:
+        session = self.sessions[number - 1]
+        return self.reminder.get(language).format(
+            number=number, total=len(self.sessions), session=session.title.get(language)
+        )
+
+
 class CampaignText(Localized):
     max_length = 1000
 
@@ -366,6 +436,10 @@ class EvaluationFile(Strict):
     instruments: tuple[Instrument, ...] = Field(min_length=1)
 
 
+class CoursesFile(Strict):
+    courses: tuple[Course, ...] = ()
+
+
 class Library(Strict):
     """All content, validated and cross-checked; loaded once and shared read-only."""
 
@@ -376,6 +450,7 @@ class Library(Strict):
     campaigns: tuple[Campaign, ...] = ()
     simulations: tuple[Simulation, ...] = ()
     instruments: tuple[Instrument, ...] = ()
+    courses: tuple[Course, ...] = ()
     _hash: int | None = PrivateAttr(default=None)
 
     def __hash__(self) -> int:
@@ -396,6 +471,14 @@ class Library(Strict):
 
     def instrument(self, instrument_id: str) -> Instrument | None:
         return next((i for i in self.instruments if i.id == instrument_id), None)
+
+    def course(self, course_id: str) -> Course | None:
+        return next((c for c in self.courses if c.id == course_id), None)
+
+    def course_for(self, role: Role | None) -> Course | None:
+        """The course for `role` (one per audience), if there is one."""
+        audience = (role or Role.TEEN).value
+        return next((c for c in self.courses if c.audience == audience), None)
 
     def simulations_for(self, role: Role | None) -> tuple[Simulation, ...]:
         audience = (role or Role.TEEN).value

@@ -1,0 +1,193 @@
+"""The refusal-skills course end to end: opting in from /practice, the check before, a
+session's four parts (a choice explained at once, a line typed in one's own words and not
+kept, a question), the next session opening days later with a reminder from the broadcast
+queue, the one-tap stop under it, old buttons, and the parents' course in Kazakh."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+import pytest
+from fake_telegram import FakeTelegram, FakeUser
+
+from bot.domain import Language, Role
+from bot.keyboards.callbacks import CourseChoose
+from bot.services.content import Library
+from bot.services.content.models import Course
+from tests.clock import Clock
+from tests.e2e.conftest import RunningBot, count_rows
+from tests.e2e.test_onboarding import onboard
+from tests.engines import fetch
+
+pytestmark = pytest.mark.shared_state
+Tr = Callable[[str, Language], str]
+RU, KK = Language.RU, Language.KK
+ALMATY = ZoneInfo("Asia/Almaty")
+
+
+class NeverRandom(random.Random):
+    def random(self) -> float:
+        return 1.0
+
+
+class Calendar:
+    """The course's clock, moved by days as the test goes (the rest of the bot runs on
+    real time)."""
+
+    def __init__(self, running: RunningBot) -> None:
+        self.courses = running.app.services.courses
+        self.day = Clock(dt.datetime.now(ALMATY).date())
+        self.moment = Clock(dt.datetime.now(ALMATY))
+        self.courses.today, self.courses.now = self.day, self.moment
+
+    def go_to(self, days_later: int, hour: int) -> None:
+        self.day.now += dt.timedelta(days=days_later)
+        self.moment.now = dt.datetime.combine(self.day.now, dt.time(hour), ALMATY)
+
+
+@pytest.fixture
+def calendar(running: RunningBot) -> Calendar:
+    running.app.services.practice.rng = NeverRandom()
+    return Calendar(running)
+
+
+def course_for(library: Library, role: Role) -> Course:
+    course = library.course_for(role)
+    assert course is not None
+    return course
+
+
+def letter(course: Course, number: int) -> str:
+    return "ABCDEFGHIJ"[course.sessions[number - 1].question.correct]
+
+
+async def test_a_teen_takes_a_session_and_comes_back_after_the_reminder(
+    fake: FakeTelegram,
+    dmitry: FakeUser,
+    tr: Tr,
+    library: Library,
+    running: RunningBot,
+    calendar: Calendar,
+) -> None:
+    await onboard(dmitry, tr, RU, "🧑 Teenager", "Астана", subscribe=False)
+    course = course_for(library, Role.TEEN)
+    reply = await dmitry.send("/practice")
+    entry = f"{course.emoji} {course.title.ru}"
+    assert reply.buttons[0] == entry  # the course first, then the situations
+    reply = await dmitry.click(entry)
+    assert course.intro.ru.splitlines()[0] in reply.text
+    reply = await dmitry.click(tr("▶️ Start the course", RU))
+    teen = library.instrument("teen")
+    assert teen is not None and teen.items[0].question.ru in reply.text  # the check before
+    for value in ("4", "3", "1"):
+        reply = await dmitry.click(value)
+    first = course.sessions[0]
+    assert first.situation.ru in reply.text
+    assert reply.buttons == [c.text.ru for c in first.choices]
+    situation = dmitry.messages[-1]
+    reply = await dmitry.click(first.choices[1].text.ru)  # "maybe later"
+    explained = next(m for m in dmitry.messages if m.message_id == situation.message_id)
+    assert first.choices[1].why.ru in explained.text and "⚠️" in explained.text
+    assert explained.buttons == []  # a choice is made once
+    assert first.line.ru in reply.text
+    typed = "Нет, я таким не занимаюсь"
+    reply = await dmitry.send(typed)  # the line in one's own words: answered, never kept
+    assert first.question.question.ru in reply.text
+    assert reply.buttons == ["A", "B", "C"]
+    reply = await dmitry.click(letter(course, 1))
+    assert tr("✅ Right.", RU) in reply.text and first.question.explanation.ru in reply.text
+    assert tr("⏸ Pause the course", RU) in reply.buttons
+    for row in await fetch(running.app.db, "SELECT * FROM course_enrolments"):
+        assert typed not in {str(value) for value in row}
+    assert await count_rows(running, "SELECT done FROM course_enrolments") == 1
+
+    # Three days later, at the course's hour: a reminder through the broadcast queue.
+    calendar.go_to(course.every_days, course.remind_at)
+    await calendar.courses.send_reminders()
+    reminder_text = course.reminder_text(2, RU)
+    await fake.wait_for(lambda: any(reminder_text in m.text for m in dmitry.messages), timeout=10)
+    reminder = next(m for m in dmitry.messages if reminder_text in m.text)
+    assert [b for row in reminder.buttons for b in row] == [
+        tr("▶️ Open the course", RU),
+        tr("⛔ Stop the course", RU),
+    ]
+    reply = await dmitry.click_in(reminder.message_id, tr("▶️ Open the course", RU))
+    assert reply.messages, "a button under a broadcast opens a new message"
+    assert tr("▶️ Session {number}", RU).format(number=2) in reply.buttons
+    reply = await dmitry.click(tr("▶️ Session {number}", RU).format(number=2))
+    assert course.sessions[1].situation.ru in reply.text
+
+    # One tap under the reminder stops the course; the session's old buttons say so.
+    reply = await dmitry.click_in(reminder.message_id, tr("⛔ Stop the course", RU))
+    assert tr("▶️ Start the course", RU) in reply.buttons
+    stale = await dmitry.click(course.sessions[1].choices[0].text.ru)
+    assert stale.callback_answer is not None and stale.callback_answer.text
+    stale = await dmitry.click_in(reminder.message_id, tr("⛔ Stop the course", RU))
+    assert stale.callback_answer is not None
+    assert stale.callback_answer.text == tr("The course is stopped: no reminders will come.", RU)
+
+
+async def test_a_parent_follows_the_course_to_its_end_in_kazakh(
+    aigerim: FakeUser, tr: Tr, library: Library, running: RunningBot, calendar: Calendar
+) -> None:
+    await onboard(aigerim, tr, KK, "👪 Parent", None, subscribe=False)
+    course = course_for(library, Role.PARENT)
+    assert course.audience == "parent" and len(course.sessions) == 4
+    await aigerim.send("/practice")
+    await aigerim.click(f"{course.emoji} {course.title.kk}")
+    await aigerim.click(tr("▶️ Start the course", KK))
+    reply = await aigerim.click(tr("Skip ➡️", KK))  # the check can be skipped
+    title = f"{course.emoji} {course.title.kk}"
+    for number, session in enumerate(course.sessions, start=1):
+        assert session.situation.kk in reply.text
+        await aigerim.click(next(c.text.kk for c in session.choices if c.safe))
+        await aigerim.click(tr("✅ Said it", KK))
+        reply = await aigerim.click(letter(course, number))
+        if number == len(course.sessions):
+            break
+        next_session = tr("▶️ Session {number}", KK).format(number=number + 1)
+        await aigerim.send("/practice")
+        reply = await aigerim.click(title)
+        assert next_session not in reply.buttons  # not before its day
+        calendar.go_to(course.every_days, 10)
+        await aigerim.send("/practice")
+        await aigerim.click(title)
+        reply = await aigerim.click(next_session)
+    parent = library.instrument("parent")
+    assert parent is not None and parent.items[0].question.kk in reply.text  # the check after
+    for _ in parent.items:
+        reply = await aigerim.click("5")
+    finished = tr(
+        "🎓 The course «{title}» is finished. Thank you! The lines of the sessions work best"
+        " said in one's own words. No more reminders will come.",
+        KK,
+    ).format(title=course.title.kk)
+    assert finished in reply.text
+    assert tr("🔁 Take it again", KK) in reply.buttons
+    assert await count_rows(running, "SELECT COUNT(*) FROM course_enrolments") == 1
+
+
+async def test_a_forged_or_old_session_button_changes_nothing(
+    aigerim: FakeUser, tr: Tr, library: Library, running: RunningBot, calendar: Calendar
+) -> None:
+    await onboard(aigerim, tr, KK, "🧑 Teenager", None, subscribe=False)
+    course = course_for(library, Role.TEEN)
+    await aigerim.send("/practice")
+    await aigerim.click(f"{course.emoji} {course.title.kk}")
+    await aigerim.click(tr("▶️ Start the course", KK))
+    reply = await aigerim.click(tr("Skip ➡️", KK))
+    situation = aigerim.messages[-1]
+    forged = CourseChoose(course=course.id, session=3, choice=0).pack()  # not this session
+    stale = await aigerim.click_data(situation.message_id, forged)
+    assert stale.callback_answer is not None and stale.callback_answer.text
+    out_of_range = CourseChoose(course=course.id, session=1, choice=9).pack()
+    stale = await aigerim.click_data(situation.message_id, out_of_range)
+    assert stale.callback_answer is not None and stale.callback_answer.text
+    reply = await aigerim.click(course.sessions[0].choices[0].text.kk)
+    assert course.sessions[0].line.kk in reply.text
+    hint = await aigerim.send_sticker()
+    assert hint.text  # a sticker is answered with a hint, not ignored
+    assert await count_rows(running, "SELECT done FROM course_enrolments") == 0
