@@ -22,7 +22,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.db import Database
 from bot.db.repositories import users
 from bot.domain import Broadcast, BroadcastContent, BroadcastStatus, ButtonKind, Language
-from bot.i18n import speaking
+from bot.i18n import locale_of, speaking
 from bot.keyboards.broadcast import broadcast_controls
 from bot.keyboards.callbacks import OpenScreen, Screen, StartQuiz, TopicCard
 from bot.keyboards.course import reminder_keyboard
@@ -196,7 +196,8 @@ class ProgressReporter:
         chat_id, message_id = broadcast.progress_chat_id, broadcast.progress_message_id
         if chat_id is None or message_id is None:
             return
-        with speaking(self._i18n, (await self.language_of(chat_id)).value):
+        # Progress goes to a moderator: an adult, addressed formally.
+        with speaking(self._i18n, locale_of(await self.language_of(chat_id), formal=True)):
             try:
                 await self._bot.edit_message_text(
                     progress_text(broadcast, rate),

@@ -15,11 +15,16 @@ from aiogram.utils.i18n import I18n
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.domain import Language
+from bot.domain import Language, Profile, Role
 from bot.paths import LOCALES_DIR
 
 DOMAIN = "messages"
 DEFAULT_LANGUAGE = Language.RU
+# Adults (parents, teachers, the moderators' chat) are addressed with «вы» / «сіз», teenagers
+# with «ты» / «сен» (CONTENT.md). The catalogues `ru@formal` and `kk@formal` hold only the
+# texts that differ, and fall back to `ru` and `kk` for the rest.
+FORMAL = "formal"
+ADULTS = frozenset({Role.PARENT, Role.TEACHER})
 
 
 class CatalogError(Exception):
@@ -57,7 +62,26 @@ def compile_catalogs(locales_dir: Path = LOCALES_DIR, *, force: bool = False) ->
 
 def create_i18n(locales_dir: Path = LOCALES_DIR) -> I18n:
     compile_catalogs(locales_dir)
-    return I18n(path=locales_dir, default_locale=DEFAULT_LANGUAGE.value, domain=DOMAIN)
+    i18n = I18n(path=locales_dir, default_locale=DEFAULT_LANGUAGE.value, domain=DOMAIN)
+    for name, catalogue in i18n.locales.items():
+        base, _, variant = name.partition("@")
+        if variant:
+            catalogue.add_fallback(i18n.locales[base])
+    return i18n
+
+
+def locale_of(language: Language, formal: bool) -> str:
+    """The catalogue a reader gets: their language, in the formal register for adults."""
+    return f"{language.value}@{FORMAL}" if formal else language.value
+
+
+def is_adult(profile: Profile | None) -> bool:
+    """Before a role is chosen, the bot speaks as to its main readers, teenagers."""
+    return profile is not None and profile.role in ADULTS
+
+
+def profile_locale(profile: Profile) -> str:
+    return locale_of(profile.language, is_adult(profile))
 
 
 def language_from_telegram(language_code: str | None) -> Language:

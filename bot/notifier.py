@@ -29,6 +29,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
 from bot.domain import Language
+from bot.i18n import locale_of
 from bot.screens.tip_card import (
     answer_notice,
     answer_summary,
@@ -231,5 +232,8 @@ class TipNotifier:
     @contextlib.contextmanager
     def _moderators_language(self) -> Iterator[None]:
         """The moderators' language for what is composed here, outside any update."""
-        with self._i18n.context(), self._i18n.use_locale(self._settings.moderator_language):
+        with (
+            self._i18n.context(),
+            self._i18n.use_locale(locale_of(self._settings.moderator_language, formal=True)),
+        ):
             yield

@@ -544,6 +544,7 @@ course_enrolments = Table(
     Column("status", Text, nullable=False, server_default="active"),
     Column("opens_on", Day, nullable=False),  # the day the next session opens
     Column("reminded", Integer, nullable=False, server_default="0"),  # last session reminded
+    Column("retake", Flag, nullable=False, server_default="0"),  # taken before
     _one_of("status", "active", "paused", "stopped", "finished"),
     sqlite_with_rowid=False,
 )

@@ -191,7 +191,7 @@ async def answer(
             callback, answered_text(original, course, run.session, callback_data.option, language)
         )
     if progress.status is CourseStatus.FINISHED:
-        await _check_after(bot, state, profile, courses, course)
+        await _course_end(bot, state, profile, courses, progress)
         return
     await state.clear()
     text, markup = session_done_screen(progress, profile.language)
@@ -276,9 +276,17 @@ async def _ask(
     await bot.send_message(profile.chat_id, text, reply_markup=markup)
 
 
-async def _check_after(
-    bot: Bot, state: FSMContext, profile: Profile, courses: CourseService, course: Course
+async def _course_end(
+    bot: Bot, state: FSMContext, profile: Profile, courses: CourseService, progress: Progress
 ) -> None:
+    """The check after a first time through the course; a retake ends at once."""
+    course = progress.course
+    if progress.retake:
+        await state.clear()
+        _, markup = course_screen(course, progress, courses.today(), profile.language)
+        text = finished_text(course, profile.language)
+        await bot.send_message(profile.chat_id, text, reply_markup=markup)
+        return
     run = CourseRun(course=course.id)
     run.start("post")
     await state.set_state(CourseFlow.check)

@@ -14,7 +14,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Profile
-from bot.i18n import language_from_telegram, speaking
+from bot.i18n import language_from_telegram, profile_locale, speaking
 from bot.logs import where_it_failed
 from bot.services.learning import UnknownContentError
 from bot.services.users import InvalidChoiceError, UnknownUserError, UserService
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 def _locale(profile: Profile | None, user: User | None) -> str:
     if profile is not None:
-        return profile.language.value
+        return profile_locale(profile)
     return language_from_telegram(user.language_code if user else None).value
 
 

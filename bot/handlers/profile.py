@@ -13,6 +13,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Profile
+from bot.i18n import profile_locale
 from bot.keyboards.callbacks import (
     NO_REGION,
     PickLanguage,
@@ -48,7 +49,7 @@ async def pick_language(
 ) -> None:
     profile = await users.choose_language(callback.from_user.id, callback_data.language)
     # The locale was chosen before this answer; speak the language just picked.
-    with i18n.use_locale(profile.language.value):
+    with i18n.use_locale(profile_locale(profile)):
         if callback_data.onboarding:
             await show(callback, role_question(), role_keyboard(onboarding=True))
         else:
@@ -56,14 +57,20 @@ async def pick_language(
 
 
 async def pick_role(
-    callback: CallbackQuery, callback_data: PickRole, users: UserService, library: Library
+    callback: CallbackQuery,
+    callback_data: PickRole,
+    users: UserService,
+    library: Library,
+    i18n: I18n,
 ) -> None:
     profile = await users.set_role(callback.from_user.id, callback_data.role)
-    if callback_data.onboarding:
-        markup = region_keyboard(library, profile.language, onboarding=True)
-        await show(callback, region_question(), markup)
-    else:
-        await show_settings(callback, profile, library)
+    # Speak as to the role just picked: an adult is addressed formally from here on.
+    with i18n.use_locale(profile_locale(profile)):
+        if callback_data.onboarding:
+            markup = region_keyboard(library, profile.language, onboarding=True)
+            await show(callback, region_question(), markup)
+        else:
+            await show_settings(callback, profile, library)
 
 
 async def pick_region(

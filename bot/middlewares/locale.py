@@ -1,5 +1,6 @@
-"""Chooses the interface language: the saved choice, else Telegram's language_code. Handlers
-get it once, as `language: Language`, instead of rebuilding it from the i18n context."""
+"""Chooses the interface language: the saved choice, else Telegram's language_code, in the
+formal register for adults (parents, teachers, the moderators' chat). Handlers get the
+language once, as `language: Language`, instead of rebuilding it from the i18n context."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from aiogram.types import Chat, TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
 from bot.domain import Language, Profile
-from bot.i18n import language_from_telegram
+from bot.i18n import is_adult, language_from_telegram, locale_of
 
 
 class LocaleMiddleware(I18nMiddleware):
@@ -23,7 +24,9 @@ class LocaleMiddleware(I18nMiddleware):
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         language = self._language(data)
         data["language"] = language
-        return language.value
+        chat: Chat | None = data.get("event_chat")
+        in_moderators_chat = chat is not None and chat.id == self._moderator_chat_id
+        return locale_of(language, in_moderators_chat or is_adult(data.get("profile")))
 
     def _language(self, data: dict[str, Any]) -> Language:
         chat: Chat | None = data.get("event_chat")

@@ -134,8 +134,12 @@ class BroadcastService:
             return await broadcasts.recent(conn, limit, region)
 
     async def get_as(self, broadcast_id: int, actor: StaffMember) -> Broadcast:
-        """The broadcast, if it went to a region `actor` covers (PermissionDeniedError)."""
+        """The broadcast, if it went to a region `actor` covers (PermissionDeniedError). A
+        course's reminder is the course's: to a moderator it does not exist (its small counts
+        would say how many were due a session that day)."""
         broadcast = await self.get(broadcast_id)
+        if broadcast.content.course_id is not None:
+            raise BroadcastNotFoundError(broadcast_id)
         if not actor.covers(broadcast.audience.region):
             raise PermissionDeniedError(actor.user_id)
         return broadcast
@@ -152,7 +156,7 @@ class BroadcastService:
         actor_id = actor.user_id
         async with self._db.transaction() as conn:
             broadcast = await broadcasts.get(conn, broadcast_id)
-            if broadcast is None:
+            if broadcast is None or broadcast.content.course_id is not None:
                 raise BroadcastNotFoundError(broadcast_id)
             if not (actor.moderates and actor.covers(broadcast.audience.region)):
                 raise PermissionDeniedError(actor_id)

@@ -52,6 +52,7 @@ class Progress:
     done: int  # sessions done
     status: CourseStatus
     opens_on: dt.date  # the day the next session opens
+    retake: bool = False  # taken before: the check is asked around a first time only
 
     @property
     def next_number(self) -> int:
@@ -116,7 +117,7 @@ class CourseService:
     @staticmethod
     def _progress(course: Course, enrolment: repo.Enrolment) -> Progress:
         status = CourseStatus(enrolment.status)
-        return Progress(course, enrolment.done, status, enrolment.opens_on)
+        return Progress(course, enrolment.done, status, enrolment.opens_on, enrolment.retake)
 
     async def _change(
         self,
@@ -136,6 +137,9 @@ class CourseService:
                 )
             after = change(before)
             await repo.put(conn, profile.chat_id, after)
+            if after.status in {CourseStatus.PAUSED, CourseStatus.STOPPED}:
+                # "No reminders" holds for one already queued, perhaps held by quiet hours.
+                await repo.drop_pending_reminders(conn, profile.chat_id, course.id)
         return self._progress(course, after), before
 
     async def enrol(self, profile: Profile, course: Course) -> tuple[Progress, bool]:
@@ -146,9 +150,11 @@ class CourseService:
             profile,
             course,
             {None, CourseStatus.STOPPED, CourseStatus.FINISHED},
-            lambda _: repo.Enrolment(course.id, 0, CourseStatus.ACTIVE, today, 0),
+            lambda earlier: repo.Enrolment(
+                course.id, 0, CourseStatus.ACTIVE, today, 0, retake=earlier is not None
+            ),
         )
-        await self._count(profile, course, 0, "started", stream="started")
+        await self._count(profile, course, 0, ("started",), stream="started")
         return progress, before is None
 
     async def pause(self, profile: Profile, course: Course) -> Progress:
@@ -181,7 +187,7 @@ class CourseService:
             {CourseStatus.ACTIVE, CourseStatus.PAUSED},
             lambda e: replace(_present(e), status=CourseStatus.STOPPED),
         )
-        await self._count(profile, course, progress.done, "stopped", stream="stopped")
+        await self._count(profile, course, progress.done, ("stopped",), stream="stopped")
         return progress
 
     async def open_session(self, profile: Profile, course: Course) -> Progress:
@@ -207,16 +213,11 @@ class CourseService:
             {CourseStatus.ACTIVE},
             lambda e: _after_session(_present(e), number, last, opens_on),
         )
-        stream = f"s{number}"
         safe = session.choices[choice].safe
         right = option == session.question.correct
-        await self._count(profile, course, number, "done", stream=stream)
-        await self._count(
-            profile, course, number, "safe_choice" if safe else "other_choice", stream
-        )
-        await self._count(
-            profile, course, number, "right_answer" if right else "wrong_answer", stream
-        )
+        events: tuple[str, ...] = ("done", "safe_choice" if safe else "other_choice")
+        events += ("right_answer" if right else "wrong_answer",)
+        await self._count(profile, course, number, events, stream=f"s{number}")
         return progress
 
     async def answered(
@@ -227,10 +228,15 @@ class CourseService:
         await self._practice.answered(profile, instrument, check_subject(course), phase, answers)
 
     async def _count(
-        self, profile: Profile, course: Course, session: int, event: str, stream: str
+        self,
+        profile: Profile,
+        course: Course,
+        session: int,
+        events: tuple[str, ...],
+        stream: str,
     ) -> None:
-        key = ((course.id, session, event), ())
-        await self._practice.count(f"course:{course.id}:{stream}", COURSES, key, profile)
+        counts = [(COURSES, ((course.id, session, event), ())) for event in events]
+        await self._practice.count(f"course:{course.id}:{stream}", counts, profile)
 
     async def send_reminders(self) -> list[Broadcast]:
         """Queue today's reminders of each course whose hour (`remind_at`) has come: for each
@@ -238,6 +244,9 @@ class CourseService:
         Run every hour, so a stop at the hour only delays them. Idempotent per day (its key),
         and a person is reminded of a session once."""
         today, hour, created = self.today(), self.now().astimezone(self._tz).hour, []
+        async with self._db.transaction() as conn:
+            # A sent reminder's row would keep, in every backup, how many were due that day.
+            await repo.purge_finished_reminders(conn)
         for course in self._library.courses:
             if hour < course.remind_at:
                 continue

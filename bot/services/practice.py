@@ -16,8 +16,10 @@ the last write.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import random
+import secrets
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -59,7 +61,7 @@ class _Entry:
     table: str
     before: tuple[Any, ...]
     after: tuple[Any, ...]
-    person: int
+    person: bytes
 
 
 class AnonymousTally:
@@ -72,8 +74,13 @@ class AnonymousTally:
     def __init__(self, batch: int = BATCH_PEOPLE) -> None:
         self.batch = batch
         self._entries: dict[str, list[_Entry]] = defaultdict(list)
-        # Who added, and their role and region: in memory only, never written as such.
-        self._who: dict[str, dict[int, tuple[str, str]]] = defaultdict(dict)
+        # Who added (a keyed hash of the chat, the key never leaving this object) and their
+        # role and region: in memory only, never written; no chat id is kept even here.
+        self._who: dict[str, dict[bytes, tuple[str, str]]] = defaultdict(dict)
+        self._key = secrets.token_bytes(32)
+
+    def _person(self, chat_id: int) -> bytes:
+        return hashlib.blake2b(str(chat_id).encode(), key=self._key, digest_size=16).digest()
 
     def people(self, subject: str) -> int:
         return len(self._who.get(subject, {}))
@@ -82,16 +89,17 @@ class AnonymousTally:
         self, subject: str, table: str, key: tuple[tuple[Any, ...], tuple[Any, ...]], who: Profile
     ) -> None:
         before, after = key
-        self._entries[subject].append(_Entry(table, before, after, who.chat_id))
+        person = self._person(who.chat_id)
+        self._entries[subject].append(_Entry(table, before, after, person))
         role = who.role.value if who.role is not None else ""
-        self._who[subject][who.chat_id] = (role, who.region or "")
+        self._who[subject][person] = (role, who.region or "")
 
     def ready(self, subject: str) -> bool:
         return self.people(subject) >= self.batch
 
     def _generalised(
-        self, who: dict[int, tuple[str, str]], column: int
-    ) -> dict[int, tuple[str, str]]:
+        self, who: dict[bytes, tuple[str, str]], column: int
+    ) -> dict[bytes, tuple[str, str]]:
         """A value shared by fewer than `batch` people becomes ''; and if the people left
         under '' are fewer than `batch` (the one person from a small region, who would then
         be told apart by elimination), the column becomes '' for everyone."""
@@ -192,10 +200,16 @@ class PracticeService:
         return value
 
     async def count(
-        self, stream: str, table: str, key: tuple[tuple[Any, ...], tuple[Any, ...]], who: Profile
+        self,
+        stream: str,
+        counts: Sequence[tuple[str, tuple[tuple[Any, ...], tuple[Any, ...]]]],
+        who: Profile,
     ) -> None:
-        """Add one count to `stream` in memory; written with the stream's batch (the class)."""
-        self.tally.add(stream, table, key, who)
+        """Add a person's counts (table, key) to `stream` in memory, all before the stream may
+        be written: a batch then holds all of each of its five people's counts, never a fifth
+        person's first count without the rest."""
+        for table, key in counts:
+            self.tally.add(stream, table, key, who)
         await self._added(stream)
 
     async def _added(self, subject: str) -> None:

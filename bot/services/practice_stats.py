@@ -178,9 +178,11 @@ class PracticeStatsService:
             safe[(choice.simulation_id, choice.later_run)][1] += choice.count
 
         def share(simulation: str, later: bool) -> Average:
+            """Shown with five runs finished, and five safe choices and five others: a share
+            of 0% (or 100%) would say what every one of the runs chose."""
             finished = counted[(simulation, "finished", later)]
             good, total = safe[(simulation, later)]
-            shown = finished >= 5 and total > 0
+            shown = finished >= SMALL_CELL and min(good, total - good) >= SMALL_CELL
             return Average(round(good / total, 2) if shown else None, suppress(finished))
 
         simulations = sorted({r.simulation_id for r in runs} | {c.simulation_id for c in choices})
@@ -213,8 +215,10 @@ class PracticeStatsService:
 
 
 def _share(part: int, whole: int) -> Average:
-    """part / whole, hidden when `whole` is fewer than five people (shown as "<5")."""
-    return Average(round(part / whole, 2) if whole >= SMALL_CELL else None, suppress(whole))
+    """part / whole, shown only when both the part and the rest are at least five: a share
+    gives its two counts away (0.8 of 5 is one person who chose otherwise)."""
+    shown = part >= SMALL_CELL and whole - part >= SMALL_CELL
+    return Average(round(part / whole, 2) if shown else None, suppress(whole))
 
 
 def _course(course: Course, counts: list[courses_repo.CourseCount]) -> CourseStats:
@@ -230,6 +234,8 @@ def _course(course: Course, counts: list[courses_repo.CourseCount]) -> CourseSta
             started[(c.role, c.region)] += c.count
         elif c.event == "done" and c.session == last:
             finished[(c.role, c.region)] += c.count
+    # Stops by the session they came before, hidden as one breakdown of the total shown.
+    stops = protected_counts({n: total[(n - 1, "stopped")] for n in range(1, last + 1)})
     sessions = []
     for number in range(1, last + 1):
         done = total[(number, "done")]
@@ -241,7 +247,7 @@ def _course(course: Course, counts: list[courses_repo.CourseCount]) -> CourseSta
                 kept=_share(done, before),
                 safe=_share(total[(number, "safe_choice")], done),
                 right=_share(total[(number, "right_answer")], done),
-                stopped=suppress(total[(number - 1, "stopped")]),
+                stopped=stops[number] if stops[number] else None,
             )
         )
     shown_started, shown_finished = protected_counts(started), protected_counts(finished)

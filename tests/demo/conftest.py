@@ -38,7 +38,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 
-Tr = Callable[[str, Language], str]
+Tr = Callable[[str, Language | str], str]
 
 
 def chromium() -> Path | None:
@@ -147,8 +147,11 @@ def tr() -> Tr:
     """What the bot says to a user of ``language``, for an English msgid."""
     i18n = create_i18n()
 
-    def translate(msgid: str, language: Language) -> str:
-        return i18n.gettext(msgid, locale=language.value)
+    def translate(msgid: str, language: Language | str) -> str:
+        """`language` is a Language, or a locale such as adult(Language.RU) ("ru@formal"):
+        what a parent or a teacher reads."""
+        locale = language.value if isinstance(language, Language) else language
+        return i18n.gettext(msgid, locale=locale)
 
     return translate
 

@@ -13,6 +13,7 @@ from qorgan_demo.runner import database_files
 from qorgan_demo.web import CSRF_HEADER
 
 from bot.domain import Language
+from bot.i18n import locale_of
 from tests.demo.conftest import DemoClient, Tr
 
 KK, RU = Language.KK, Language.RU
@@ -78,7 +79,7 @@ async def test_onboarding_through_the_api(client: DemoClient, tr: Tr) -> None:
 async def test_quiz_answer_reveals_the_correct_option(client: DemoClient, tr: Tr) -> None:
     await onboard(client, "parent", tr, RU, "👪 Parent")
     await client.post("send", persona="parent", text="/menu")
-    await client.press("parent", tr("🧩 Quiz", RU))
+    await client.press("parent", tr("🧩 Quiz", locale_of(RU, formal=True)))
     chat = await client.chat("parent")
     quiz_button = chat["messages"][-1]["inline_keyboard"][0][0]["text"]
     await client.press("parent", quiz_button)
@@ -226,5 +227,6 @@ async def onboard(client: DemoClient, persona: str, tr: Tr, language: Language, 
     await client.post("send", persona=persona, text="/start")
     await client.press(persona, "🇰🇿 Қазақша" if language is KK else "🇷🇺 Русский")
     await client.press(persona, tr(role, language))
-    await client.press(persona, tr("Skip", language))
-    await client.press(persona, tr("No, thanks", language))
+    reads = locale_of(language, formal=role == "👪 Parent")  # a parent is addressed formally
+    await client.press(persona, tr("Skip", reads))
+    await client.press(persona, tr("No, thanks", reads))

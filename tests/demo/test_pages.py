@@ -17,6 +17,7 @@ from qorgan_demo.personas import DEMO_BOT_TOKEN, PERSONAS, persona
 from qorgan_demo.texts import TEXTS
 
 from bot.domain import Language
+from bot.i18n import locale_of
 from tests.demo.conftest import Shots, Tr, commands_handled
 from tests.demo.test_api import tiny_png
 
@@ -58,8 +59,9 @@ async def onboard(user: FakeUser, tr: Tr, language: Language, role: str) -> None
     await user.send("/start")
     await user.click("Қазақша" if language is KK else "Русский")
     await user.click(tr(role, language))
-    await user.click(tr("Skip", language))
-    await user.click(tr("✅ Yes, send them", language))
+    reads = locale_of(language, formal=role == "👪 Parent")  # a parent is addressed formally
+    await user.click(tr("Skip", reads))
+    await user.click(tr("✅ Yes, send them", reads))
 
 
 def demo_user(demo: DemoServer, key: str) -> FakeUser:
@@ -99,9 +101,11 @@ async def test_answering_a_quiz_question(
     await onboard(demo_user(demo, "parent"), tr, RU, "👪 Parent")
     await choose(page, "parent")
     await type_message(page, "/menu")
-    await click_button(page, tr("🧩 Quiz", RU))
+    await click_button(page, tr("🧩 Quiz", locale_of(RU, formal=True)))
     # The menu turns into the list of quizzes (edited in place): wait for it, then start one.
-    quizzes = page.locator(".msg.bot", has_text=tr("Choose a quiz:", RU)).last
+    quizzes = page.locator(
+        ".msg.bot", has_text=tr("Choose a quiz:", locale_of(RU, formal=True))
+    ).last
     await quizzes.locator(".ikb button").first.click()
     poll = page.locator(".msg[data-kind='poll']").last
     await expect(poll.locator(".poll-option")).not_to_have_count(0)

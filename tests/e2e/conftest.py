@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from bot.app import Application
 from bot.config import Settings
 from bot.domain import Language
-from bot.i18n import create_i18n
+from bot.i18n import create_i18n, locale_of
 from tests.engines import ENGINES, fetch_one
 
 OWNER_ID = 900_001
@@ -138,13 +138,21 @@ async def running(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[RunningBo
     await bot.stop()
 
 
+def adult(language: Language) -> str:
+    """The locale a parent or a teacher reads: their language, in the formal register."""
+    return locale_of(language, formal=True)
+
+
 @pytest.fixture
-def tr() -> Callable[[str, Language], str]:
+def tr() -> Callable[[str, Language | str], str]:
     """The translation a user of `language` sees for an English msgid."""
     i18n = create_i18n()
 
-    def translate(msgid: str, language: Language) -> str:
-        return i18n.gettext(msgid, locale=language.value)
+    def translate(msgid: str, language: Language | str) -> str:
+        """`language` is a Language, or a locale such as adult(Language.RU) ("ru@formal"):
+        what a parent or a teacher reads."""
+        locale = language.value if isinstance(language, Language) else language
+        return i18n.gettext(msgid, locale=locale)
 
     return translate
 

@@ -32,7 +32,7 @@ from tests.engines import run
 
 pytestmark = pytest.mark.shared_state
 
-Tr = Callable[[str, Language], str]
+Tr = Callable[[str, Language | str], str]
 RU, KK = Language.RU, Language.KK
 
 

@@ -14,7 +14,7 @@ from bot.services.content import Library
 from tests.e2e.conftest import RunningBot, count_rows
 from tests.e2e.test_onboarding import onboard
 
-Tr = Callable[[str, Language], str]
+Tr = Callable[[str, Language | str], str]
 RU, KK = Language.RU, Language.KK
 
 

@@ -8,11 +8,12 @@ from fake_telegram import FakeTelegram, FakeUser
 
 from bot.db.repositories import users as users_repo
 from bot.domain import Language
-from tests.e2e.conftest import MODERATOR_CHAT_ID, OWNER_ID, RunningBot
+from tests.e2e.conftest import MODERATOR_CHAT_ID, OWNER_ID, RunningBot, adult
 from tests.e2e.test_onboarding import onboard
 
-Tr = Callable[[str, Language], str]
+Tr = Callable[[str, Language | str], str]
 RU, KK = Language.RU, Language.KK
+PARENT = adult(RU)  # what a parent reads: the formal register
 
 
 async def subscribed(running: RunningBot, user: FakeUser) -> bool:
@@ -69,35 +70,35 @@ async def test_polling_asks_for_poll_answers(fake: FakeTelegram, running: Runnin
 async def test_help_privacy_and_cancel(dmitry: FakeUser, tr: Tr) -> None:
     await onboard(dmitry, tr, RU, "👪 Parent", None, subscribe=True)
     reply = await dmitry.send("/help")
-    assert tr("/privacy: what I store and what I never store", RU) in reply.text
+    assert tr("/privacy: what I store and what I never store", PARENT) in reply.text
     assert "112" in reply.text
     reply = await dmitry.send("/privacy")
-    assert tr("• your name, username or phone number", RU) in reply.text
+    assert tr("• your name, username or phone number", PARENT) in reply.text
     reply = await dmitry.send("/cancel")
-    assert tr("There is nothing to cancel.", RU) in reply.text
+    assert tr("There is nothing to cancel.", PARENT) in reply.text
 
 
 async def test_every_menu_item_answers(dmitry: FakeUser, tr: Tr) -> None:
     await onboard(dmitry, tr, RU, "👪 Parent", None, subscribe=True)
     for label, expected in (
-        ("📚 Learn", tr("Choose a topic:", RU)),
-        ("🧩 Quiz", tr("Choose a quiz:", RU)),
+        ("📚 Learn", tr("Choose a topic:", PARENT)),
+        ("🧩 Quiz", tr("Choose a quiz:", PARENT)),
         ("🆘 Get help now", "111"),
-        ("⚙️ Settings", tr("Your settings:", RU)),
-        ("🔒 Privacy", tr("<b>What I keep</b>", RU).replace("<b>", "").replace("</b>", "")),
+        ("⚙️ Settings", tr("Your settings:", PARENT)),
+        ("🔒 Privacy", tr("<b>What I keep</b>", PARENT).replace("<b>", "").replace("</b>", "")),
     ):
         reply = await dmitry.send("/menu")
-        reply = await dmitry.click(tr(label, RU))
+        reply = await dmitry.click(tr(label, PARENT))
         assert expected in reply.text, label
         assert reply.callback_answer is not None, f"{label}: the button was not answered"
-        reply = await dmitry.click(tr("⬅️ Menu", RU))
-        assert reply.text == tr("What would you like to do?", RU)
+        reply = await dmitry.click(tr("⬅️ Menu", PARENT))
+        assert reply.text == tr("What would you like to do?", PARENT)
 
 
 async def test_helplines_come_from_the_data_file(dmitry: FakeUser, tr: Tr) -> None:
     await onboard(dmitry, tr, RU, "👪 Parent", None, subscribe=True)
     await dmitry.send("/menu")
-    reply = await dmitry.click(tr("🆘 Get help now", RU))
+    reply = await dmitry.click(tr("🆘 Get help now", PARENT))
     for number in ("111", "112", "102", "103", "150"):
         assert number in reply.text
     # Emergency numbers come first.
@@ -135,18 +136,18 @@ async def test_language_command(aigerim: FakeUser, tr: Tr) -> None:
 async def test_changing_role_and_region(dmitry: FakeUser, tr: Tr, running: RunningBot) -> None:
     await onboard(dmitry, tr, RU, "👪 Parent", None, subscribe=True)
     await dmitry.send("/settings")
-    await dmitry.click(tr("👤 Who I am", RU))
-    reply = await dmitry.click(tr("🧑‍🏫 Teacher or specialist", RU))
+    await dmitry.click(tr("👤 Who I am", PARENT))
+    reply = await dmitry.click(tr("🧑‍🏫 Teacher or specialist", PARENT))
     assert (
-        tr("Who you are: {role}", RU).format(role=tr("🧑‍🏫 Teacher or specialist", RU))
+        tr("Who you are: {role}", PARENT).format(role=tr("🧑‍🏫 Teacher or specialist", PARENT))
         in reply.text
     )
-    await dmitry.click(tr("📍 Region", RU))
+    await dmitry.click(tr("📍 Region", PARENT))
     reply = await dmitry.click("Шымкент")
-    assert tr("Region: {region}", RU).format(region="Шымкент") in reply.text
-    reply = await dmitry.click(tr("🔕 Turn off campaign messages", RU))
+    assert tr("Region: {region}", PARENT).format(region="Шымкент") in reply.text
+    reply = await dmitry.click(tr("🔕 Turn off campaign messages", PARENT))
     assert not await subscribed(running, dmitry)
-    assert tr("🔔 Turn on campaign messages", RU) in reply.buttons
+    assert tr("🔔 Turn on campaign messages", PARENT) in reply.buttons
 
 
 async def test_stop_then_start_offers_to_subscribe(
@@ -157,18 +158,20 @@ async def test_stop_then_start_offers_to_subscribe(
     assert "/start" in reply.text
     assert not await subscribed(running, dmitry)
     reply = await dmitry.send("/start")
-    assert [tr("🔔 Turn on campaign messages", RU)] in reply.messages[0].buttons
-    await dmitry.click(tr("🔔 Turn on campaign messages", RU))
+    assert [tr("🔔 Turn on campaign messages", PARENT)] in reply.messages[0].buttons
+    await dmitry.click(tr("🔔 Turn on campaign messages", PARENT))
     assert await subscribed(running, dmitry)
 
 
 async def test_unknown_text_and_command(dmitry: FakeUser, tr: Tr) -> None:
     await onboard(dmitry, tr, RU, "👪 Parent", None, subscribe=True)
     reply = await dmitry.send("what is this?")
-    assert tr("I didn't understand that. Choose from the menu, or send /help.", RU) in reply.text
-    assert tr("📚 Learn", RU) in reply.buttons
+    assert (
+        tr("I didn't understand that. Choose from the menu, or send /help.", PARENT) in reply.text
+    )
+    assert tr("📚 Learn", PARENT) in reply.buttons
     reply = await dmitry.send("/frobnicate")
-    assert tr("I don't know that command. Here is what I can do:", RU) in reply.text
+    assert tr("I don't know that command. Here is what I can do:", PARENT) in reply.text
 
 
 async def test_stale_button_is_answered(dmitry: FakeUser, tr: Tr) -> None:
@@ -177,6 +180,6 @@ async def test_stale_button_is_answered(dmitry: FakeUser, tr: Tr) -> None:
     assert menu_id is not None
     answer = (await dmitry.click_data(menu_id, "zz9:garbage")).callback_answer
     assert answer is not None
-    assert answer.text == tr("This button is out of date. Send /start to open the menu.", RU)
+    assert answer.text == tr("This button is out of date. Send /start to open the menu.", PARENT)
     answer = (await dmitry.click_data(menu_id, "g1:atlantis:0")).callback_answer
     assert answer is not None and answer.text

@@ -23,7 +23,7 @@ from tests.e2e.test_onboarding import onboard
 from tests.engines import fetch
 
 pytestmark = pytest.mark.shared_state
-Tr = Callable[[str, Language], str]
+Tr = Callable[[str, Language | str], str]
 RU, KK = Language.RU, Language.KK
 ALMATY = ZoneInfo("Asia/Almaty")
 

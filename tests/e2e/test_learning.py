@@ -10,11 +10,12 @@ from bot.domain import Language
 from bot.services.content import Library
 from bot.services.content.models import Quiz
 from bot.telegram_session import ATTEMPTS, PatientRequests
-from tests.e2e.conftest import RunningBot, count_rows
+from tests.e2e.conftest import RunningBot, adult, count_rows
 from tests.e2e.test_onboarding import onboard
 
-Tr = Callable[[str, Language], str]
+Tr = Callable[[str, Language | str], str]
 RU, KK = Language.RU, Language.KK
+PARENT = adult(RU)  # what a parent reads: the formal register
 
 
 async def test_teen_reads_a_topic_to_the_end_and_votes(
@@ -53,10 +54,10 @@ async def test_parent_sees_parent_topics_and_can_reach_teen_topics(
 ) -> None:
     await onboard(dmitry, tr, RU, "👪 Parent", None, subscribe=False)
     await dmitry.send("/menu")
-    reply = await dmitry.click(tr("📚 Learn", RU))
+    reply = await dmitry.click(tr("📚 Learn", PARENT))
     parent_titles = {f"{t.emoji} {t.title.ru}" for t in library.topics if t.audience == "parent"}
     assert parent_titles <= set(reply.buttons)
-    reply = await dmitry.click(tr("➕ More topics", RU))
+    reply = await dmitry.click(tr("➕ More topics", PARENT))
     teen = library.topic("saying_no")
     assert teen is not None and f"{teen.emoji} {teen.title.ru}" in reply.buttons
 
@@ -82,7 +83,7 @@ async def parent_at_the_quiz_list(dmitry: FakeUser, tr: Tr, library: Library) ->
     quiz = library.quiz("parent_signs")
     assert quiz is not None
     await dmitry.send("/menu")
-    await dmitry.click(tr("🧩 Quiz", RU))
+    await dmitry.click(tr("🧩 Quiz", PARENT))
     return quiz
 
 
@@ -108,7 +109,7 @@ async def test_parent_completes_a_quiz_and_gets_score_and_links(
     assert wrong_topic is not None
     buttons = [text for row in result.buttons for text in row]
     assert f"{wrong_topic.emoji} {wrong_topic.title.ru}" in buttons
-    assert tr("🔁 Try again", RU) in buttons
+    assert tr("🔁 Try again", PARENT) in buttons
     sent = fake.calls_to("sendPoll")[0].params
     assert "correct_option_ids" in sent or "correct_option_id" in sent
     finished = "SELECT score FROM quiz_attempts WHERE completed AND is_first"

@@ -24,7 +24,7 @@ from tests.e2e.test_onboarding import onboard
 from tests.e2e.test_report import receipt_in, report
 from tests.engines import fetch
 
-Tr = Callable[[str, Language], str]
+Tr = Callable[[str, Language | str], str]
 RU, KK = Language.RU, Language.KK
 
 

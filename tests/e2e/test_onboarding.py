@@ -8,9 +8,9 @@ from fake_telegram import FakeTelegram, FakeUser
 
 from bot.db.repositories import users as users_repo
 from bot.domain import Language, Role
-from tests.e2e.conftest import RunningBot
+from tests.e2e.conftest import RunningBot, adult
 
-Tr = Callable[[str, Language], str]
+Tr = Callable[[str, Language | str], str]
 
 
 async def onboard(
@@ -19,8 +19,10 @@ async def onboard(
     await user.send("/start")
     await user.click("Қазақша" if language is Language.KK else "Русский")
     await user.click(tr(role, language))
-    await user.click(region or tr("Skip", language))
-    await user.click(tr("✅ Yes, send them" if subscribe else "No, thanks", language))
+    # From the role on, a parent or a teacher is addressed formally.
+    reads = adult(language) if role in {"👪 Parent", "🧑‍🏫 Teacher or specialist"} else language
+    await user.click(region or tr("Skip", reads))
+    await user.click(tr("✅ Yes, send them" if subscribe else "No, thanks", reads))
 
 
 async def test_greeting_speaks_both_languages(aigerim: FakeUser) -> None:

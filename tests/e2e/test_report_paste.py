@@ -23,7 +23,7 @@ from tests.e2e.test_report import CATEGORY_LABELS, receipt_in
 
 pytestmark = pytest.mark.shared_state
 
-Tr = Callable[[str, Language], str]
+Tr = Callable[[str, Language | str], str]
 RU, KK = Language.RU, Language.KK
 ADVERT = "https://t.me/some_shop продают закладки возле школы №12"
 

@@ -17,7 +17,7 @@ from bot.services.roles import StaffRole
 from tests.e2e.conftest import OWNER_ID, RunningBot
 from tests.e2e.test_onboarding import onboard
 
-Tr = Callable[[str, Language], str]
+Tr = Callable[[str, Language | str], str]
 RU = Language.RU
 VOLUNTEER, REGIONAL, MODERATOR, STRANGER = 9101, 9102, 9103, 9104
 STAFF_COMMANDS = (

@@ -34,6 +34,7 @@ from fake_telegram import FakeTelegram, FakeUser
 
 from bot.app import Application
 from bot.domain import Language, TipCategory
+from bot.i18n import locale_of
 from bot.services.content import Library
 from bot.services.drafts import Sent, TipDraft
 from bot.services.links import normalise
@@ -46,8 +47,9 @@ from tests.e2e.conftest import (
 )
 from tests.faults.chaos import Chaos, Person, Step, Tally
 
-Tr = Callable[[str, Language], str]
+Tr = Callable[[str, Language | str], str]
 RU, KK = Language.RU, Language.KK
+PARENT = locale_of(RU, formal=True)  # what a parent reads: the formal register
 SEED = int(os.environ.get("QORGAN_FAULTS_SEED", "8"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 RECEIPT = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
@@ -66,7 +68,8 @@ class Records(logging.Handler):
 
 def onboarding(person: Person, tr: Tr, language: Language, role: str) -> list[Step]:
     flag = "🇰🇿 Қазақша" if language is KK else "🇷🇺 Русский"
-    role_label, skip, no = tr(role, language), tr("Skip", language), tr("No, thanks", language)
+    reads = locale_of(language, formal=role == "👪 Parent")  # a parent is addressed formally
+    role_label, skip, no = tr(role, language), tr("Skip", reads), tr("No, thanks", reads)
 
     def sees(label: str) -> Callable[[], Awaitable[bool]]:
         async def check() -> bool:
@@ -79,7 +82,7 @@ def onboarding(person: Person, tr: Tr, language: Language, role: str) -> list[St
         Step("language", lambda: person.press(flag), sees(role_label)),
         Step("role", lambda: person.press(role_label), sees(skip)),
         Step("region", lambda: person.press(skip), sees(no)),
-        Step("messages", lambda: person.press(no), sees(tr("🧩 Quiz", language))),
+        Step("messages", lambda: person.press(no), sees(tr("🧩 Quiz", reads))),
     ]
 
 
@@ -133,12 +136,12 @@ async def test_polling_and_replies_ride_out_telegram_faults(
             return parent.sees_button(title)
 
         async def sees_quiz() -> bool:
-            return parent.sees_button(tr("🧩 Quiz", RU))
+            return parent.sees_button(tr("🧩 Quiz", PARENT))
 
         await parent.flow(
             [
                 Step("/menu", lambda: parent.send("/menu"), sees_quiz),
-                Step("quizzes", lambda: parent.press(tr("🧩 Quiz", RU)), sees_title),
+                Step("quizzes", lambda: parent.press(tr("🧩 Quiz", PARENT)), sees_title),
                 Step("start", lambda: parent.press(title), new_poll),
             ]
         )
@@ -156,10 +159,10 @@ async def test_polling_and_replies_ride_out_telegram_faults(
 
             await parent.flow([Step(f"answer {expected}", vote, counted)])
             votes += 1
-        result_line = tr("best {best}/{total}, last {latest}/{total}", RU).format(
+        result_line = tr("best {best}/{total}, last {latest}/{total}", PARENT).format(
             best=len(quiz.questions), latest=len(quiz.questions), total=len(quiz.questions)
         )
-        if not parent.sees_button(tr("🔁 Try again", RU)):
+        if not parent.sees_button(tr("🔁 Try again", PARENT)):
             # The score message was lost to a fault: the quiz list shows the score too.
             score_seen_in_list += 1
 
@@ -169,7 +172,7 @@ async def test_polling_and_replies_ride_out_telegram_faults(
             await parent.flow(
                 [
                     Step("/menu", lambda: parent.send("/menu"), sees_quiz),
-                    Step("quizzes", lambda: parent.press(tr("🧩 Quiz", RU)), sees_score),
+                    Step("quizzes", lambda: parent.press(tr("🧩 Quiz", PARENT)), sees_score),
                 ]
             )
 
@@ -179,7 +182,7 @@ async def test_polling_and_replies_ride_out_telegram_faults(
             receipts.append(await send_tip(person, tr, language, running, link, description))
 
         # -- the owner's queue -------------------------------------------------------------
-        found = tr("<b>Tips</b>: {count} found", RU).format(count=len(tips))
+        found = tr("<b>Tips</b>: {count} found", PARENT).format(count=len(tips))
         found = found.replace("<b>", "").replace("</b>", "")
 
         async def queue_shown() -> bool:

@@ -16,7 +16,7 @@ from bot.domain import Language
 from tests.e2e.conftest import RunningBot, open_details
 from tests.e2e.test_onboarding import onboard
 
-Tr = Callable[[str, Language], str]
+Tr = Callable[[str, Language | str], str]
 RU, KK = Language.RU, Language.KK
 RECEIPT = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 

@@ -66,6 +66,52 @@ def test_kazakh_has_kazakh_letters_and_russian_has_none() -> None:
                 assert not KAZAKH_LETTERS & set(text), f"ru has Kazakh letters: {text!r}"
 
 
+# The informal «ты» / «сен» addressed to the reader: pronouns, second-person verbs and the
+# imperatives the catalogues use. Adults must never meet them (CONTENT.md).
+INFORMAL_RU = re.compile(
+    r"(?<![а-яё])(ты|тебе|тебя|тобой|тво(й|я|ё|е|и|их|им|его|ей|ю|ими|ему)"
+    r"|\w+(ешь|ёшь|ишь)"
+    r"|отправь|отправляй|напиши|пиши|выбери|нажми|попробуй|проверь|звони|ответь|подожди"
+    r"|открой|открывай|добавь|сохрани|сократи|перешли|пришли|присылай|опиши|убери|начни"
+    r"|расскажи|воспользуйся|береги|связывайся|подходи|поднимай|фотографируй|передвинь"
+    r"|торопись|возвращайся|потренируйся|извини|давай|присылай)(?![а-яё])",
+    re.IGNORECASE,
+)
+INFORMAL_KK = re.compile(
+    r"(?<![а-яёәғқңөұүһі])(сен|саған|сені|сенің|сенде|сенен|сенімен)(?![а-яёәғқңөұүһі])",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize(("language", "informal"), [("ru", INFORMAL_RU), ("kk", INFORMAL_KK)])
+def test_adults_are_never_addressed_informally(language: str, informal: re.Pattern[str]) -> None:
+    """What a parent, a teacher or the moderators' chat reads: the formal catalogue where it
+    has the text, else the base one (its fallback), never with «ты» / «сен»."""
+    formal = {m.id: m for m in load(f"{language}@formal") if m.id}
+    for message in load(language):
+        if not message.id:
+            continue
+        read = formal.get(message.id, message)
+        for text in translations(read):
+            assert not informal.search(text), f"{language}@formal: {text!r}"
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_formal_catalogues_hold_only_known_texts(language: str, template_ids: set[str]) -> None:
+    """A formal catalogue holds only the texts that differ; each still has a msgid of the code
+    (a msgid changed in the code must be changed here too), with the same placeholders."""
+    messages = [m for m in load(f"{language}@formal") if m.id]
+    assert messages
+    for message in messages:
+        assert source(message) in template_ids, f"{language}@formal: stale {source(message)!r}"
+        for text in translations(message):
+            assert text.strip(), source(message)
+            assert sorted(PLACEHOLDER.findall(text)) == sorted(
+                PLACEHOLDER.findall(source(message))
+            ), f"{language}@formal: placeholders or tags differ in {source(message)!r}"
+            assert bool(KAZAKH_LETTERS & set(text)) == (language == "kk"), text
+
+
 def test_plural_forms_match_the_language() -> None:
     assert load("kk").num_plurals == 2
     assert load("ru").num_plurals == 3

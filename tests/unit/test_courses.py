@@ -13,12 +13,14 @@ import pytest
 
 from bot.db import Database
 from bot.db.repositories import broadcasts as broadcasts_repo
-from bot.domain import Language, Profile, Role
+from bot.domain import BroadcastStatus, Language, Profile, Role
+from bot.services.broadcasts import BroadcastControl, BroadcastNotFoundError, BroadcastService
 from bot.services.content import Library
 from bot.services.content.models import Course
 from bot.services.courses import CourseService, CourseStateError, CourseStatus
 from bot.services.practice import AnonymousTally, PracticeService
 from bot.services.practice_stats import PracticeStatsService
+from bot.services.roles import StaffMember, StaffRole
 from bot.services.users import UserService
 from tests.clock import Clock
 from tests.engines import fetch
@@ -200,7 +202,7 @@ async def test_the_courses_counters_keep_nobodys_chat_and_show_drop_off(
     world: World, users: UserService, library: Library
 ) -> None:
     course = teen_course(library)
-    people = [await person(users, 100 + n) for n in range(6)]
+    people = [await person(users, 100 + n) for n in range(11)]
     for n, who in enumerate(people):
         await world.courses.enrol(who, course)
         await world.courses.answered(who, course, "pre", {"risk": 3, "refusal": 2})
@@ -208,22 +210,47 @@ async def test_the_courses_counters_keep_nobodys_chat_and_show_drop_off(
     world.go_to(MONDAY + dt.timedelta(days=course.every_days))
     for who in people[:5]:
         await do_session(world, who, course)
-    await world.courses.stop(people[5], course)
+    await world.courses.stop(people[10], course)
     rows = await fetch(world.db, "SELECT * FROM course_counts")
     chats = {str(p.chat_id) for p in people}
     assert rows and all(not chats & {str(value) for value in row} for row in rows)
     stats = (await PracticeStatsService(world.db, library).practice(None)).courses
     figures = next(c for c in stats if c.course_id == course.id)
-    assert figures.started == 5  # the sixth start waits in memory for four more people
+    assert figures.started == 10  # the eleventh start waits in memory for four more people
     first, second = figures.sessions[0], figures.sessions[1]
-    assert first.done == 5 and second.done == 5
-    assert first.safe.share is not None and 0 < first.safe.share < 1
-    assert second.kept.share == 1.0  # all five who did the first did the second
+    assert first.done == 10 and second.done == 5
+    assert first.safe.share == 0.5 and first.right.share is None  # all ten right: hidden
+    assert second.kept.share == 0.5  # five of the ten went on, five did not (yet)
     assert figures.stopped is None  # one stop: "<5", and still in memory
     answers = await fetch(
         world.db, "SELECT subject, SUM(count) FROM evaluation_answers GROUP BY subject"
     )
-    assert [(str(s), int(n)) for s, n in answers] == [(f"course:{course.id}", 10)]
+    assert [(str(s), int(n)) for s, n in answers] == [(f"course:{course.id}", 20)]
+
+
+async def test_a_share_never_gives_away_a_small_count(
+    world: World, users: UserService, library: Library
+) -> None:
+    """Twelve started and three did the first session: "3" is hidden, and so is the share
+    that would give it back (3 of 12); each write of a session's counters holds the choices
+    of five people, never four and the fifth's "done" alone."""
+    course = teen_course(library)
+    people = [await person(users, 200 + n) for n in range(12)]
+    for who in people:
+        await world.courses.enrol(who, course)
+    for who in people[:3]:
+        await do_session(world, who, course)
+    stats = (await PracticeStatsService(world.db, library).practice(None)).courses
+    figures = next(c for c in stats if c.course_id == course.id)
+    assert figures.started == 10 and figures.sessions[0].done is None
+    assert figures.sessions[0].kept.share is None
+    for who in people[3:5]:
+        await do_session(world, who, course)
+    done = await fetch(world.db, "SELECT event, SUM(count) FROM course_counts GROUP BY event")
+    written = {str(event): int(n) for event, n in done}
+    assert written["done"] == 5
+    assert written.get("safe_choice", 0) + written.get("other_choice", 0) == 5
+    assert written.get("right_answer", 0) + written.get("wrong_answer", 0) == 5
 
 
 async def test_forgetting_a_person_deletes_their_place_in_the_course(
@@ -253,3 +280,45 @@ def test_course_questions_are_not_guessable(library: Library) -> None:
             )
             assert longest / len(questions) <= 0.4, (course.id, language)
         assert _positions([q.correct for q in questions]) / len(questions) <= 0.5, course.id
+
+
+async def test_a_stop_or_pause_takes_the_person_out_of_a_queued_reminder(
+    world: World, users: UserService, library: Library
+) -> None:
+    """A reminder held by quiet hours is not sent to someone who stopped meanwhile; a sent
+    reminder's row goes at the next run; a moderator cannot open or control one."""
+    course = teen_course(library)
+    people = [await person(users, 300 + n) for n in range(3)]
+    for who in people:
+        await world.courses.enrol(who, course)
+        await do_session(world, who, course)
+    opens = MONDAY + dt.timedelta(days=course.every_days)
+    world.go_to(opens, course.remind_at)
+    (reminder,) = await world.courses.send_reminders()
+    await world.courses.stop(people[0], course)
+    await world.courses.pause(people[1], course)
+    assert await queued(world.db) == [(str(reminder.idempotency_key), 1)]
+    broadcasts = BroadcastService(world.db, world.moment)
+    assert (await broadcasts.get(reminder.id)).total == 1
+    moderator = StaffMember(9, StaffRole.MODERATOR, None)
+    with pytest.raises(BroadcastNotFoundError):
+        await broadcasts.get_as(reminder.id, moderator)
+    with pytest.raises(BroadcastNotFoundError):
+        await broadcasts.control(reminder.id, BroadcastControl.CANCEL, moderator)
+    async with world.db.transaction() as conn:
+        await broadcasts_repo.set_status(conn, reminder.id, BroadcastStatus.DONE, world.moment())
+    world.go_to(opens, course.remind_at + 1)
+    await world.courses.send_reminders()
+    assert await queued(world.db) == []  # sent: its row (and its small counts) are gone
+
+
+async def test_a_retake_is_not_asked_the_check_again(
+    world: World, users: UserService, library: Library
+) -> None:
+    course = teen_course(library)
+    who = await person(users, 400)
+    first, first_time = await world.courses.enrol(who, course)
+    assert first_time and not first.retake
+    await world.courses.stop(who, course)
+    again, first_time = await world.courses.enrol(who, course)
+    assert not first_time and again.retake

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select, true, update
+from sqlalchemy import bindparam, delete, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -24,6 +24,7 @@ class Enrolment:
     status: str  # active, paused, stopped, finished
     opens_on: dt.date  # the day the next session opens
     reminded: int  # the last session a reminder was queued for
+    retake: bool = False  # the person took the course before
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +40,12 @@ class CourseCount:
 async def get(conn: AsyncConnection, chat_id: int, course_id: str) -> Enrolment | None:
     row = (
         await conn.execute(
-            select(_e.course_id, _e.done, _e.status, _e.opens_on, _e.reminded).where(
+            select(_e.course_id, _e.done, _e.status, _e.opens_on, _e.reminded, _e.retake).where(
                 _e.chat_id == chat_id, _e.course_id == course_id
             )
         )
     ).first()
-    return None if row is None else Enrolment(*row)
+    return None if row is None else Enrolment(*row[:5], retake=bool(row[5]))
 
 
 async def put(conn: AsyncConnection, chat_id: int, enrolment: Enrolment) -> None:
@@ -53,6 +54,7 @@ async def put(conn: AsyncConnection, chat_id: int, enrolment: Enrolment) -> None
         "status": enrolment.status,
         "opens_on": enrolment.opens_on,
         "reminded": enrolment.reminded,
+        "retake": enrolment.retake,
     }
     statement = dialect.insert(conn, course_enrolments).values(
         chat_id=chat_id, course_id=enrolment.course_id, **values
@@ -117,3 +119,36 @@ async def counts(conn: AsyncConnection, region: str | None) -> list[CourseCount]
         query = query.where(t.c.region == region)
     rows = await conn.execute(query)
     return [CourseCount(c, int(s), e, r, g, int(n)) for c, s, e, r, g, n in rows]
+
+
+async def drop_pending_reminders(conn: AsyncConnection, chat_id: int, course_id: str) -> int:
+    """A paused or stopped course: its reminders still queued for this person are not sent."""
+    reminders = select(broadcasts.c.id).where(
+        broadcasts.c.course_id == course_id, broadcasts.c.status.in_(("running", "paused"))
+    )
+    d = broadcast_deliveries.c
+    dropped = list(
+        await conn.scalars(
+            delete(broadcast_deliveries)
+            .where(d.chat_id == chat_id, d.state == "pending", d.broadcast_id.in_(reminders))
+            .returning(d.broadcast_id)
+        )
+    )
+    for broadcast_id in dropped:
+        await conn.execute(
+            update(broadcasts)
+            .where(broadcasts.c.id == broadcast_id)
+            .values(total=broadcasts.c.total - 1)
+        )
+    return len(dropped)
+
+
+async def purge_finished_reminders(conn: AsyncConnection) -> int:
+    """Delete the rows of course reminders that were sent (or cancelled): a person is marked
+    reminded in their enrolment, so nothing needs them any more."""
+    result = await conn.execute(
+        delete(broadcasts).where(
+            broadcasts.c.course_id.is_not(None), broadcasts.c.status.in_(("done", "cancelled"))
+        )
+    )
+    return int(result.rowcount)

@@ -8,7 +8,7 @@ Revises: 0003
 import sqlalchemy as sa
 from alembic import op
 
-from bot.db.schema import Day, Id
+from bot.db.schema import Day, Flag, Id
 
 revision = "0004"
 down_revision = "0003"
@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("status", sa.Text(), nullable=False, server_default="active"),
         sa.Column("opens_on", Day(), nullable=False),
         sa.Column("reminded", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("retake", Flag(), nullable=False, server_default="0"),
         sa.CheckConstraint("status IN ('active', 'paused', 'stopped', 'finished')"),
         sqlite_with_rowid=False,
     )
