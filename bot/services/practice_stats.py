@@ -86,6 +86,8 @@ class SessionStats:
     safe: Average  # share of safe choices in its situation
     right: Average  # share of right answers to its question
     stopped: Cell  # people who stopped the course with this many sessions done
+    # People who did it by (role, region): complementary suppression within the session.
+    by: dict[tuple[str, str], Cell]
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,14 +228,15 @@ def _course(course: Course, counts: list[courses_repo.CourseCount]) -> CourseSta
     choices and right answers, stops; started and finished by role and region."""
     total: dict[tuple[int, str], int] = defaultdict(int)
     started: dict[tuple[str, str], int] = defaultdict(int)
-    finished: dict[tuple[str, str], int] = defaultdict(int)
+    done_by: dict[int, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
     last = len(course.sessions)
     for c in counts:
         total[(c.session, c.event)] += c.count
         if c.event == "started":
             started[(c.role, c.region)] += c.count
-        elif c.event == "done" and c.session == last:
-            finished[(c.role, c.region)] += c.count
+        elif c.event == "done":
+            done_by[c.session][(c.role, c.region)] += c.count
+    finished = done_by[last]
     # Stops by the session they came before, hidden as one breakdown of the total shown.
     stops = protected_counts({n: total[(n - 1, "stopped")] for n in range(1, last + 1)})
     sessions = []
@@ -248,6 +251,7 @@ def _course(course: Course, counts: list[courses_repo.CourseCount]) -> CourseSta
                 safe=_share(total[(number, "safe_choice")], done),
                 right=_share(total[(number, "right_answer")], done),
                 stopped=stops[number] if stops[number] else None,
+                by=protected_counts(done_by[number]),
             )
         )
     shown_started, shown_finished = protected_counts(started), protected_counts(finished)
@@ -313,6 +317,8 @@ def _course_rows(c: CourseStats) -> Iterable[list[str]]:
     for session in c.sessions:
         at = [scope, str(session.number), "", "all", "all"]
         yield ["session_done", *at, _cell(session.done), ""]
+        for key, done in session.by.items():
+            yield ["session_done", scope, str(session.number), "", *_where(key), _cell(done), ""]
         yield ["stopped_before_session", *at, _cell(session.stopped), ""]
         for indicator, average in (
             ("session_kept_share", session.kept),

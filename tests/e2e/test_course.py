@@ -5,13 +5,15 @@ queue, the one-tap stop under it, old buttons, and the parents' course in Kazakh
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import random
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
-from fake_telegram import FakeTelegram, FakeUser
+from fake_telegram import FakeTelegram, FakeUser, UploadedFile
 
 from bot.domain import Language, Role
 from bot.keyboards.callbacks import CourseChoose
@@ -191,3 +193,50 @@ async def test_a_forged_or_old_session_button_changes_nothing(
     hint = await aigerim.send_sticker()
     assert hint.text  # a sticker is answered with a hint, not ignored
     assert await count_rows(running, "SELECT done FROM course_enrolments") == 0
+
+
+async def test_stats_show_the_course_session_by_session_and_export_it(
+    fake: FakeTelegram,
+    owner: FakeUser,
+    tr: Tr,
+    library: Library,
+    running: RunningBot,
+    calendar: Calendar,
+) -> None:
+    course = course_for(library, Role.TEEN)
+    first = course.sessions[0]
+    for number in range(5):
+        teen = fake.user(user_id=7_900_000 + number, language_code="ru")
+        await onboard(teen, tr, RU, "🧑 Teenager", "Астана", subscribe=False)
+        await teen.send("/practice")
+        await teen.click(f"{course.emoji} {course.title.ru}")
+        await teen.click(tr("▶️ Start the course", RU))
+        await teen.click(tr("Skip ➡️", RU))
+        await teen.click(first.choices[number % 2].text.ru)
+        await teen.click(tr("✅ Said it", RU))
+        await teen.click(letter(course, 1))
+    await owner.send("/stats")
+    text = "\n".join(m.text for m in owner.messages[-4:])
+    assert f"«{course.title.ru}»" in text
+    await owner.send("/stats export")
+    document = fake.calls_to("sendDocument")[-1].params["document"]
+    assert isinstance(document, UploadedFile)
+    rows = list(csv.DictReader(io.StringIO(document.data.decode("utf-8"))))
+    scope = f"course:{course.id}"
+    mine = [r for r in rows if r["scope"] == scope]
+
+    def value(indicator: str, subject: str = "", region: str = "all") -> str:
+        row = next(
+            r
+            for r in mine
+            if r["indicator"] == indicator and r["subject"] == subject and r["region"] == region
+        )
+        return row["value"]
+
+    assert value("course_started") == "5"
+    assert value("course_started", region="astana") == "5"
+    assert value("session_done", "1") == "5"
+    assert value("session_done", "1", region="astana") == "5"
+    assert value("session_done", "2") == "<5"
+    # Three safe choices and two others of five: a share that would give "2" back is empty.
+    assert value("session_safe_share", "1") == ""
