@@ -37,6 +37,23 @@ from bot.services.stats import (
 LIMIT = 4000  # a message holds 4096 characters
 
 
+def whole_lines(lines: list[str], limit: int = LIMIT) -> str:
+    """The lines that fit in one message, each whole: a line cut in half could cut an HTML tag
+    in half too, and Telegram would refuse the message. What is left out is said, not hidden."""
+    text = "\n".join(lines)
+    if len(text) <= limit:
+        return text
+    more = _("… and more: /stats export has every figure.")
+    kept: list[str] = []
+    used = len(more) + 1
+    for line in lines:
+        if used + len(line) + 1 > limit:
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return "\n".join([*kept, more])
+
+
 def cell(value: Cell) -> str:
     """A count for an HTML message: "<5" must be escaped, or Telegram rejects the message."""
     return escape(format_cell(value))
@@ -150,7 +167,7 @@ def overview_text(
         "",
         _broadcasts_line(broadcasts),
     ]
-    return "\n".join(lines)[:LIMIT]
+    return whole_lines(lines)
 
 
 def _quiz_lines(quiz_stats: QuizStats, library: Library, language: Language) -> list[str]:
@@ -183,7 +200,7 @@ def learning_text(learning: LearningStats, library: Library, language: Language)
             f"{title}: {cell(topic_stats.opens)} · {cell(topic_stats.useful)} · "
             f"{cell(topic_stats.not_useful)}"
         )
-    return "\n".join(lines)[:LIMIT]
+    return whole_lines(lines)
 
 
 def trend_chart(trend: Trend) -> bytes:
@@ -323,7 +340,7 @@ def practice_text(stats: PracticeStats, library: Library, language: Language) ->
     if stats.checks:
         lines += ["", _("<b>Before and after</b> (mean answer from 1 to 5; separate samples):")]
         lines += _check_lines(stats.checks, library, language)
-    return "\n".join(lines)[:LIMIT]
+    return whole_lines(lines)
 
 
 def _plain(label: str) -> str:

@@ -421,3 +421,18 @@ async def test_weekly_trend_of_one_region_and_fewer_weeks(stats: StatsService) -
 async def test_a_trend_needs_a_week(stats: StatsService) -> None:
     with pytest.raises(ValueError, match="at least one week"):
         await stats.trend(None, weeks=0)
+
+
+def test_a_long_statistics_message_keeps_whole_lines_and_says_what_is_left_out() -> None:
+    """A cut in the middle of a line could cut a <b> tag in half: Telegram refuses such HTML."""
+    from bot.i18n import create_i18n
+    from bot.screens.stats import LIMIT, whole_lines
+
+    lines = [f"<b>Region {n}</b>: started 12, finished 7" for n in range(300)]
+    with create_i18n().context():
+        text = whole_lines(lines)
+    assert len(text) <= LIMIT
+    kept = text.split("\n")
+    assert all(line in lines for line in kept[:-1])
+    assert kept[-1].startswith("…") and "/stats export" in kept[-1]
+    assert whole_lines(lines[:3]) == "\n".join(lines[:3])
