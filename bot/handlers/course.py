@@ -29,7 +29,7 @@ from bot.screens.course import (
     session_done_screen,
     situation_screen,
 )
-from bot.screens.practice import check_question
+from bot.screens.practice import ask_check, check_goes_on, check_question
 from bot.services.content.models import Course
 from bot.services.courses import CourseService, CourseStateError, CourseStatus, Progress
 from bot.states import SKIP_THE_CHECK, CourseFlow, CourseRun
@@ -211,10 +211,7 @@ async def answer_check(
         await stale_session_button(callback)
         return
     instrument = courses.instrument_of(course)
-    item_id, items = instrument.items[run.item].id, len(instrument.items)
-    if not run.answer(item_id, callback_data.value, items):
-        await run.save(state)
-        await show(callback, *check_question(instrument, run.item, run.phase, profile.language))
+    if await check_goes_on(callback, state, run, instrument, callback_data.value, profile.language):
         return
     if callback_data.value != SKIP_THE_CHECK:
         await courses.answered(profile, course, run.phase, run.answers)
@@ -287,12 +284,9 @@ async def _course_end(
         text = finished_text(course, profile.language)
         await bot.send_message(profile.chat_id, text, reply_markup=markup)
         return
-    run = CourseRun(course=course.id)
-    run.start("post")
-    await state.set_state(CourseFlow.check)
-    await run.save(state)
-    text, markup = check_question(courses.instrument_of(course), 0, "post", profile.language)
-    await bot.send_message(profile.chat_id, text, reply_markup=markup)
+    run, instrument = CourseRun(course=course.id), courses.instrument_of(course)
+    chat_id, language = profile.chat_id, profile.language
+    await ask_check(bot, chat_id, state, CourseFlow.check, run, instrument, "post", language)
 
 
 async def _after_check(

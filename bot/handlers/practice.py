@@ -22,7 +22,8 @@ from bot.keyboards.callbacks import (
 from bot.keyboards.practice import replies_keyboard, run_end_keyboard
 from bot.screens.common import show
 from bot.screens.practice import (
-    check_question,
+    ask_check,
+    check_goes_on,
     chosen_text,
     intro_text,
     persona_lines,
@@ -70,10 +71,8 @@ async def start_practice(
     if run.later:  # the check is asked around a person's first run only
         await _play_step(bot, profile, state, run, simulation, practice, features)
         return
-    await state.set_state(Practice.check)
-    await run.save(state)
-    text, markup = check_question(practice.instrument_of(simulation), 0, "pre", profile.language)
-    await bot.send_message(profile.chat_id, text, reply_markup=markup)
+    instrument, language = practice.instrument_of(simulation), profile.language
+    await ask_check(bot, profile.chat_id, state, Practice.check, run, instrument, "pre", language)
 
 
 async def answer_check(
@@ -92,10 +91,7 @@ async def answer_check(
         await callback.answer(_("This button is out of date."), show_alert=True)
         return
     instrument = practice.instrument_of(simulation)
-    item_id, items = instrument.items[run.item].id, len(instrument.items)
-    if not run.answer(item_id, callback_data.value, items):
-        await run.save(state)
-        await show(callback, *check_question(instrument, run.item, run.phase, profile.language))
+    if await check_goes_on(callback, state, run, instrument, callback_data.value, profile.language):
         return
     if callback_data.value != SKIP_THE_CHECK:
         await practice.answered(profile, instrument, simulation.id, run.phase, run.answers)
@@ -185,11 +181,8 @@ async def _after_ending(
         return
     await bot.send_message(profile.chat_id, summary)
     run.path = []
-    run.start("post")
-    await state.set_state(Practice.check)
-    await run.save(state)
-    text, markup = check_question(practice.instrument_of(simulation), 0, "post", language)
-    await bot.send_message(profile.chat_id, text, reply_markup=markup)
+    instrument = practice.instrument_of(simulation)
+    await ask_check(bot, profile.chat_id, state, Practice.check, run, instrument, "post", language)
 
 
 async def _the_end(

@@ -9,13 +9,17 @@ from html import escape
 
 from aiogram import Bot
 from aiogram.enums import ChatAction
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Language, Role
 from bot.keyboards.practice import practice_list_keyboard, scale_keyboard
+from bot.screens.common import show
 from bot.services.content import Library
 from bot.services.content.models import Instrument, Simulation
+from bot.states import CheckProgress
 
 
 def practice_list_screen(
@@ -77,6 +81,45 @@ def check_question(
     instrument: Instrument, item_index: int, phase: str, language: Language
 ) -> tuple[str, InlineKeyboardMarkup]:
     return check_question_text(instrument, item_index, phase, language), scale_keyboard(item_index)
+
+
+# The check's steps, the same around a simulation and around a course (whose handlers may not
+# import each other): where it is lives in the run's `CheckProgress`, under the caller's state.
+
+
+async def ask_check(
+    bot: Bot,
+    chat_id: int,
+    state: FSMContext,
+    check_state: State,
+    run: CheckProgress,
+    instrument: Instrument,
+    phase: str,
+    language: Language,
+) -> None:
+    """Begin the check before or after (`phase`) with its first question, in a new message."""
+    run.start(phase)
+    await state.set_state(check_state)
+    await run.save(state)
+    text, markup = check_question(instrument, 0, phase, language)
+    await bot.send_message(chat_id, text, reply_markup=markup)
+
+
+async def check_goes_on(
+    callback: CallbackQuery,
+    state: FSMContext,
+    run: CheckProgress,
+    instrument: Instrument,
+    value: int,
+    language: Language,
+) -> bool:
+    """Note the answer to the question asked; True, with the next question shown in its
+    place, while the check goes on; False once it is over (answered or skipped)."""
+    if run.answer(instrument.items[run.item].id, value, len(instrument.items)):
+        return False
+    await run.save(state)
+    await show(callback, *check_question(instrument, run.item, run.phase, language))
+    return True
 
 
 async def play_lines(
