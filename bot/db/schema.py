@@ -185,17 +185,23 @@ topic_opens = Table(
     Column("opens", Integer, nullable=False, server_default="0"),
 )
 
-# One vote per person and topic (changing your mind replaces it).
-topic_votes = Table(
-    "topic_votes",
-    metadata,
-    Column(
+
+def _person_key() -> Column[Any]:
+    """The chat a row belongs to, first in its key: deleted with the profile (/forget)."""
+    return Column(
         "chat_id",
         Id,
         ForeignKey("users.chat_id", ondelete="CASCADE"),
         primary_key=True,
         autoincrement=False,
-    ),
+    )
+
+
+# One vote per person and topic (changing your mind replaces it).
+topic_votes = Table(
+    "topic_votes",
+    metadata,
+    _person_key(),
     Column("topic_id", Text, primary_key=True),
     Column("useful", Flag, nullable=False),
 )
@@ -448,13 +454,7 @@ moderator_topics = Table(
 practice_runs = Table(
     "practice_runs",
     metadata,
-    Column(
-        "chat_id",
-        Id,
-        ForeignKey("users.chat_id", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
-    ),
+    _person_key(),
     Column("simulation_id", Text, primary_key=True),
     Column("runs", Integer, nullable=False, server_default="0"),
     # Rows ordered by their key, not by when they were written (SQLite's rowid would be);
@@ -532,13 +532,7 @@ COURSE_EVENTS = (
 course_enrolments = Table(
     "course_enrolments",
     metadata,
-    Column(
-        "chat_id",
-        Id,
-        ForeignKey("users.chat_id", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
-    ),
+    _person_key(),
     Column("course_id", Text, primary_key=True),
     Column("done", Integer, nullable=False, server_default="0"),  # sessions done
     Column("status", Text, nullable=False, server_default="active"),
