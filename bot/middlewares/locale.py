@@ -22,19 +22,18 @@ class LocaleMiddleware(I18nMiddleware):
         self._moderator_language = moderator_language
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        language = self._language(data)
+        language, formal = self._reader(data)
         data["language"] = language
-        chat: Chat | None = data.get("event_chat")
-        in_moderators_chat = chat is not None and chat.id == self._moderator_chat_id
-        return locale_of(language, in_moderators_chat or is_adult(data.get("profile")))
+        return locale_of(language, formal)
 
-    def _language(self, data: dict[str, Any]) -> Language:
+    def _reader(self, data: dict[str, Any]) -> tuple[Language, bool]:
+        """The reader's language, and whether they are addressed formally (an adult)."""
         chat: Chat | None = data.get("event_chat")
+        profile: Profile | None = data.get("profile")
         if chat is not None and chat.id == self._moderator_chat_id:
             # One language for the shared moderators' chat, whoever presses a button.
-            return self._moderator_language
-        profile: Profile | None = data.get("profile")
+            return self._moderator_language, True
         if profile is not None:
-            return profile.language
+            return profile.language, is_adult(profile)
         user: User | None = data.get("event_from_user")
-        return language_from_telegram(user.language_code if user else None)
+        return language_from_telegram(user.language_code if user else None), False
