@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,14 @@ class CompileCatalogs(BuildHookInterface):  # type: ignore[misc]
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         for po in Path(self.root, "bot", "locales").glob("*/LC_MESSAGES/*.po"):
+            mo = po.with_suffix(".mo")
+            if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+                continue  # up to date (`python -m bot i18n compile` or a test run wrote it)
             with po.open("rb") as source:
                 catalog = read_po(source)
-            with po.with_suffix(".mo").open("wb") as target:
+            # Written beside and renamed over, as bot.i18n.compile_catalogs does: a bot of
+            # this checkout reading the catalogue meanwhile never gets half of one.
+            partial = mo.with_suffix(f".mo.{os.getpid()}.tmp")
+            with partial.open("wb") as target:
                 write_mo(target, catalog)
+            os.replace(partial, mo)

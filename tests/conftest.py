@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from tests.engines import (
     postgres_url,
     redis_server_url,
     redis_url,
+    shared_by_the_workers,
 )
 
 TODAY = dt.date(2026, 6, 26)
@@ -31,6 +33,21 @@ __all__ = [
     "redis_server_url",
     "redis_url",
 ]
+
+
+_shared_engines: contextlib.ExitStack | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With test workers, start the database servers once for all of them (tests/engines.py)."""
+    global _shared_engines
+    if not hasattr(config, "workerinput") and config.getoption("numprocesses", None):
+        _shared_engines = shared_by_the_workers()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _shared_engines is not None:
+        _shared_engines.close()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,11 +1,17 @@
 """Both engines for the tests: SQLite in a temporary file, and PostgreSQL in a database of its
-own per test, copied from a template migrated once per worker (CREATE DATABASE ... TEMPLATE is
+own per test, copied from a template migrated once per run (CREATE DATABASE ... TEMPLATE is
 far quicker than migrating). Raw SQL in tests goes through `fetch` and `run` (named :params),
 which read the same on both engines. Redis (cluster mode's shared state) is real too: a
-redis-server per run, a database number of its own per test worker, emptied for each test."""
+redis-server per run, a database number of its own per test worker, emptied for each test.
+
+With test workers (`-n 4`, as `make test` runs), the controller starts the servers and the
+template once for all of them (`shared_by_the_workers`); `.ci/run` starts the servers itself
+and passes them in QORGAN_TEST_POSTGRES and QORGAN_TEST_REDIS. A single process starts its
+own when a test first needs one."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import tempfile
@@ -74,10 +80,36 @@ def _worker() -> str:
 
 @pytest.fixture(scope="session")
 def postgres_template(postgres_server: str) -> str:
-    """A database migrated to the newest schema by `python -m bot migrate`, to copy."""
+    """A database migrated to the newest schema by `python -m bot migrate`, to copy: the
+    run's (QORGAN_TEST_POSTGRES_TEMPLATE), else this process's own."""
+    given = os.environ.get("QORGAN_TEST_POSTGRES_TEMPLATE")
+    if given and os.environ.get("QORGAN_TEST_POSTGRES") == postgres_server:
+        return given
     name = f"qorgan_template_{_worker()}_{os.getpid()}"
     pg_cluster.migrated_database(postgres_server, name)
     return name
+
+
+def shared_by_the_workers() -> contextlib.ExitStack:
+    """In the controller of a run with test workers: PostgreSQL (with the migrated template)
+    and Redis for all of them, named in the environment the workers inherit. Each worker
+    starting its own cost a cluster's start and a `bot migrate` per worker. What is not
+    installed is left to the fixtures, which skip naming the install command."""
+    stack = contextlib.ExitStack()
+    if not os.environ.get("QORGAN_TEST_POSTGRES") and pg_cluster.binaries() is not None:
+        os.environ["QORGAN_TEST_POSTGRES"] = stack.enter_context(pg_cluster.throwaway())
+    server = os.environ.get("QORGAN_TEST_POSTGRES")
+    if server and not os.environ.get("QORGAN_TEST_POSTGRES_TEMPLATE"):
+        name = f"qorgan_template_run_{os.getpid()}"
+        pg_cluster.migrated_database(server, name)
+        os.environ["QORGAN_TEST_POSTGRES_TEMPLATE"] = name
+        stack.callback(pg_cluster.psql, server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        stack.callback(os.environ.pop, "QORGAN_TEST_POSTGRES_TEMPLATE", None)
+    if not os.environ.get("QORGAN_TEST_REDIS") and redis_server.installed():
+        directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="qorgan-redis-")))
+        os.environ["QORGAN_TEST_REDIS"] = redis_server.start(directory)
+        stack.callback(redis_server.stop, directory)
+    return stack
 
 
 @pytest.fixture

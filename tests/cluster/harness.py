@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import socket
-import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,7 @@ from aiohttp import web
 from fake_telegram import FakeTelegram
 
 from bot.config import Settings
+from tests.bot_process import BotChild, start_bot
 
 SECRET = "cluster-test-secret"
 TOKEN = "123456:CLUSTER-TEST"
@@ -97,21 +97,11 @@ class Node:
         self.name, self.args, self.env = name, args, env
         self.log = directory / f"{name}.log"
         self.directory = directory
-        self.proc: asyncio.subprocess.Process | None = None
+        self.proc: BotChild | None = None
 
     async def start(self) -> None:
-        log = os.open(self.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        try:
-            self.proc = await asyncio.create_subprocess_exec(
-                *(sys.executable, "-m", "bot", *self.args),
-                cwd=self.directory,  # no .env from the checkout
-                env=self.env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-            )
-        finally:
-            os.close(log)
+        # In the test's directory: no .env from the checkout.
+        self.proc = await start_bot(self.args, env=self.env, cwd=self.directory, log=self.log)
 
     @property
     def running(self) -> bool:

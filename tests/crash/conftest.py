@@ -22,7 +22,6 @@ import random
 import re
 import signal
 import sqlite3
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from bot.domain import Audience, BroadcastContent, Language
 from bot.i18n import create_i18n
 from bot.services.broadcasts import BroadcastService
 from tests import pg_cluster
+from tests.bot_process import BotChild, start_bot
 
 OWNER_ID = 900_001
 MODERATOR_CHAT_ID = -100_500
@@ -143,7 +143,7 @@ class BotProcess:
         self.database = database  # a SQLite file, or a PostgreSQL URL
         self.log = directory / "bot.log"
         self.starts = 0
-        self._proc: asyncio.subprocess.Process | None = None
+        self._proc: BotChild | None = None
 
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in _SETTINGS}
@@ -171,20 +171,8 @@ class BotProcess:
         """Start a new process and wait until it polls (after getMe, as aiogram does)."""
         assert self._proc is None, "the previous process was not stopped"
         mark = len(self.fake.calls)
-        log = os.open(self.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        try:
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                cwd=self.directory,  # no .env from the checkout
-                env=self.environment(),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-            )
-        finally:
-            os.close(log)
+        # In its own directory: no .env from the checkout.
+        proc = await start_bot([], env=self.environment(), cwd=self.directory, log=self.log)
         self._proc = proc
         self.starts += 1
 
@@ -229,7 +217,7 @@ class BotProcess:
             return "(no log)"
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
-    def _take(self) -> asyncio.subprocess.Process:
+    def _take(self) -> BotChild:
         assert self._proc is not None, "the bot is not running"
         proc, self._proc = self._proc, None
         return proc

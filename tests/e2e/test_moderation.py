@@ -101,6 +101,28 @@ async def test_moderator_works_the_queue_and_exports(
     assert audit == 4  # two status changes, a note, an export
 
 
+async def test_a_tip_whose_card_the_chat_refuses_waits_in_the_queue(
+    fake: FakeTelegram,
+    owner: FakeUser,
+    moderators_chat: FakeGroup,
+    running: RunningBot,
+    tr: Tr,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The bot was removed from the moderators' chat: Telegram refuses the card (403).
+    fake.store.chats[moderators_chat.chat_id].bot_is_member = False
+    reporter = fake.user(user_id=7004, language_code="ru")
+    assert await report(reporter, tr, RU, TipCategory.CHANNEL)  # a receipt, as always
+    await fake.wait_for(
+        lambda: any("Could not post a tip" in r.getMessage() for r in caplog.records), timeout=5
+    )
+    (logged,) = [r for r in caplog.records if "Could not post a tip" in r.getMessage()]
+    assert logged.levelno == logging.ERROR  # for the operator, who must add the bot back
+    assert moderators_chat.messages == []
+    reply = await owner.send("/tips")  # the tip is not lost: it waits in the queue
+    assert [b for b in reply.buttons if b.startswith("🆕")]
+
+
 async def test_a_moderator_searches_the_tips_in_either_alphabet_and_case(
     fake: FakeTelegram, owner: FakeUser, moderators_chat: FakeGroup, tr: Tr
 ) -> None:

@@ -81,11 +81,12 @@ class ErrorRecords(logging.Handler):
 
 
 def _card_not_posted(record: logging.LogRecord, exc: BaseException | None) -> bool:
-    """By design (README): a tip whose card cannot reach the moderators' chat, because the
-    bot was removed from it, is kept and waits in /tips; the ERROR is for the operator."""
+    """By design (README): a tip (or a reporter's answer) whose card cannot reach the
+    moderators' chat, because the bot was removed from it, is kept and stays owed; the ERROR
+    is for the operator."""
     return (
-        record.name == "bot.handlers.report"
-        and record.getMessage().startswith("Could not post tip")
+        record.name == "bot.notifier"
+        and record.getMessage().startswith("Could not post ")
         and isinstance(exc, TelegramForbiddenError)
     )
 

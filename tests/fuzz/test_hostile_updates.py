@@ -11,10 +11,12 @@ Properties, after every batch: no exception escapes `feed_update`; no ERROR is l
 bot's last-resort handler logs "Update %s failed"), apart from the known bugs of
 known_bugs.py, counted in the figures; every request the bot made is valid per the Bot API
 spec; Telegram never failed to parse a text the bot sent (unescaped user text in HTML).
-Afterwards the bot still answers /start. Figures go to test-artifacts/fuzz.json.
+Afterwards the bot still answers /start. Figures go to test-artifacts/fuzz-N.json.
 
-QORGAN_FUZZ_EXAMPLES sets the number of batches (default 400); QORGAN_FUZZ_SEED an integer
-seed, or "random" for a new one each run (default: a fixed seed, so figures reproduce).
+The batches are shared by PARTS tests, each with a bot of its own and a seed of its own, so
+that test workers run them side by side rather than one worker running all of them in turn.
+QORGAN_FUZZ_EXAMPLES sets the number of batches in all (default 400); QORGAN_FUZZ_SEED an
+integer seed, or "random" for new ones each run (default: a fixed seed, so figures reproduce).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
 from fake_telegram.objects import member_json, now
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
@@ -38,26 +41,31 @@ from tests.fuzz.strategies import Action, actions
 
 EXAMPLES = int(os.environ.get("QORGAN_FUZZ_EXAMPLES", "400"))
 SEED = os.environ.get("QORGAN_FUZZ_SEED", "20260626")
+PARTS = 4
 MIN_UPDATES = 2_000 if EXAMPLES >= 300 else 0  # "thousands", with the default settings
 
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def seeded(test: F) -> F:
-    return test if SEED == "random" else seed(int(SEED))(test)
+def seeded(part: int) -> Callable[[F], F]:
+    def decorate(test: F) -> F:
+        return test if SEED == "random" else seed(int(SEED) + part)(test)
+
+    return decorate
 
 
-def test_random_updates_never_break_the_bot(tmp_path: Path) -> None:
+@pytest.mark.parametrize("part", range(PARTS))
+def test_random_updates_never_break_the_bot(tmp_path: Path, part: int) -> None:
     started = time.monotonic()
     # Updates are fed far faster than people send them: the flood gate sees them 20 ms
     # apart (a focused batch still floods it now and then, which is tested too).
     with BotHarness(tmp_path, tolerate_known=True, seconds_per_update=0.02) as harness:
         player = Player(harness)
 
-        @seeded
+        @seeded(part)
         @settings(
-            max_examples=EXAMPLES,
+            max_examples=EXAMPLES // PARTS,
             deadline=None,
             database=None,  # no .hypothesis directory; the seed makes runs reproducible
             suppress_health_check=list(HealthCheck),
@@ -87,7 +95,7 @@ def test_random_updates_never_break_the_bot(tmp_path: Path) -> None:
         figures = harness.figures
         report = {
             "command": "python -m pytest -p no:cacheprovider tests/fuzz/test_hostile_updates.py",
-            "seed": SEED,
+            "seed": SEED if SEED == "random" else int(SEED) + part,
             "batches": figures.batches,
             "updates": fuzzed,
             "seconds": round(time.monotonic() - started, 1),
@@ -103,8 +111,8 @@ def test_random_updates_never_break_the_bot(tmp_path: Path) -> None:
             "error_answers": dict(harness.error_answers().most_common()),
         }
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "fuzz.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
-    assert fuzzed >= MIN_UPDATES, report
+    (ARTIFACTS / f"fuzz-{part}.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    assert fuzzed >= MIN_UPDATES // PARTS, report
 
 
 async def rows_written(harness: BotHarness) -> dict[str, int]:

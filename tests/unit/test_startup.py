@@ -1,6 +1,7 @@
 """What an operator sees at start: a token the Bot API refuses, or a Bot API that does not
-answer, is one line naming the setting and exit status 2 (checked with getMe before anything
-else starts); a webhook left from webhook mode is deleted so that polling can start."""
+answer after the session's retries, is one line naming the setting and exit status 2
+(checked with getMe before anything else starts); a webhook left from webhook mode is
+deleted so that polling can start."""
 
 from __future__ import annotations
 
@@ -15,11 +16,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from aiogram import Bot
 from aiohttp import web
 from fake_telegram import FakeTelegram
 
-from bot.app import Application
+from bot.app import Application, check_telegram
+from bot.config import Settings, SettingsError
 from bot.logs import log_handler
+from bot.telegram_session import PatientRequests, TelegramSession
 from tests.e2e.conftest import RunningBot, make_settings
 
 
@@ -84,13 +88,28 @@ async def test_a_refused_token_is_one_line_and_status_2(tmp_path: Path, refusing
     assert not (tmp_path / "b.db").exists()  # nothing else started
 
 
-async def test_an_unreachable_bot_api_is_one_line_and_status_2(tmp_path: Path) -> None:
+async def test_an_unreachable_bot_api_is_retried_then_named_as_the_setting(
+    tmp_path: Path,
+) -> None:
+    # In-process, with the back-off's sleeps recorded instead of slept (about 8 s): the way
+    # a SettingsError becomes one line and status 2 is the refused token's test above.
     api = f"http://127.0.0.1:{closed_port()}"
-    status, stderr = await run_bot(tmp_path, api)
-    assert status == 2
-    assert "Traceback" not in stderr
-    (line,) = [line for line in stderr.splitlines() if "Configuration error" in line]
-    assert "BOT_API_URL" in line and api in line
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    session = TelegramSession(api)
+    session.middleware(PatientRequests(sleep=record))
+    bot = Bot("123456:TEST", session=session)
+    settings = Settings(_env_file=None, bot_api_url=api, database_path=tmp_path / "b.db")
+    try:
+        with pytest.raises(SettingsError) as refused:
+            await check_telegram(bot, settings)
+    finally:
+        await bot.session.close()
+    assert "BOT_API_URL" in str(refused.value) and api in str(refused.value)
+    assert waits == [0.5, 1.0, 2.0, 4.0]  # getMe tried five times before giving up
 
 
 async def test_polling_deletes_a_leftover_webhook_and_keeps_pending_updates(

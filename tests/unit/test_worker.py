@@ -7,8 +7,6 @@ import asyncio
 import os
 import signal
 import socket
-import sys
-from asyncio.subprocess import Process
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import pytest
 from fake_telegram import FakeTelegram
 
 from bot.app import Application
+from tests.bot_process import BotChild, start_bot
 from tests.e2e.conftest import make_settings
 
 SECRET = "worker_secret"
@@ -89,7 +88,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def start_worker(fake: FakeTelegram, directory: Path, database_url: str) -> Process:
+async def start_worker(fake: FakeTelegram, directory: Path, database_url: str) -> BotChild:
     env = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
     env.update(
         BOT_TOKEN="123456:TEST",
@@ -99,18 +98,14 @@ async def start_worker(fake: FakeTelegram, directory: Path, database_url: str) -
         WEBHOOK_URL=URL,
         QUIET_HOURS="",
     )
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "worker", cwd=directory, env=env,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+    return await start_bot(["worker"], env=env, cwd=directory)
 
 
 async def test_a_killed_worker_is_replaced_by_the_standby_within_15_s(
     fake: FakeTelegram, tmp_path: Path, postgres_url: str
 ) -> None:
     first = await start_worker(fake, tmp_path, postgres_url)
-    second: Process | None = None
+    second: BotChild | None = None
     try:
         await fake.wait_for(lambda: webhooks_set(fake) == 1, timeout=60)
         second = await start_worker(fake, tmp_path, postgres_url)
