@@ -15,6 +15,8 @@ import contextlib
 import itertools
 import os
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -74,6 +76,15 @@ def redis_url(redis_server_url: str) -> str:
     return url
 
 
+def _wait_for_database(server: str, name: str, seconds: float = 120.0) -> None:
+    deadline = time.monotonic() + seconds
+    query = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"  # noqa: S608 - our own name
+    while not pg_cluster.psql(server, query, fields=True).strip():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the run's template database {name} did not appear")
+        time.sleep(0.2)
+
+
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
@@ -84,6 +95,7 @@ def postgres_template(postgres_server: str) -> str:
     run's (QORGAN_TEST_POSTGRES_TEMPLATE), else this process's own."""
     given = os.environ.get("QORGAN_TEST_POSTGRES_TEMPLATE")
     if given and os.environ.get("QORGAN_TEST_POSTGRES") == postgres_server:
+        _wait_for_database(postgres_server, given)
         return given
     name = f"qorgan_template_{_worker()}_{os.getpid()}"
     pg_cluster.migrated_database(postgres_server, name)
@@ -100,10 +112,19 @@ def shared_by_the_workers() -> contextlib.ExitStack:
         os.environ["QORGAN_TEST_POSTGRES"] = stack.enter_context(pg_cluster.throwaway())
     server = os.environ.get("QORGAN_TEST_POSTGRES")
     if server and not os.environ.get("QORGAN_TEST_POSTGRES_TEMPLATE"):
+        # Migrated while the workers start (`bot migrate` takes a few seconds), under another
+        # name, then renamed: workers wait for the name, which exists only once it is ready.
         name = f"qorgan_template_run_{os.getpid()}"
-        pg_cluster.migrated_database(server, name)
         os.environ["QORGAN_TEST_POSTGRES_TEMPLATE"] = name
+
+        def migrate() -> None:
+            pg_cluster.migrated_database(server, f"{name}_wip")
+            pg_cluster.psql(server, f"ALTER DATABASE {name}_wip RENAME TO {name}")
+
+        migration = threading.Thread(target=migrate, name="template migration")
+        migration.start()
         stack.callback(pg_cluster.psql, server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        stack.callback(migration.join)
         stack.callback(os.environ.pop, "QORGAN_TEST_POSTGRES_TEMPLATE", None)
     if not os.environ.get("QORGAN_TEST_REDIS") and redis_server.installed():
         directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="qorgan-redis-")))
