@@ -20,13 +20,9 @@ run: install
 	$(BIN)/python -m bot
 
 # Four workers: the tests mostly wait on sockets and subprocesses, so even two cores keep
-# four busy (docs/architecture.md, "Tests"), and lint and type checks run beside them, on the
-# spare CPU; either failing fails the target. `python -m pytest tests/...` runs one file alone.
-test: install i18n-compile
-	@$(MAKE) --no-print-directory lint > .lint.log 2>&1 & lint=$$!; \
-	$(BIN)/python -m pytest -n 4 --dist worksteal; tests=$$?; \
-	wait $$lint; linted=$$?; cat .lint.log; rm -f .lint.log; \
-	[ $$tests -eq 0 ] && [ $$linted -eq 0 ]
+# four busy (docs/architecture.md, "Tests"). `python -m pytest tests/...` runs one file alone.
+test: install i18n-compile lint
+	$(BIN)/python -m pytest -n 4 --dist worksteal
 
 lint: install
 	$(BIN)/ruff check .
