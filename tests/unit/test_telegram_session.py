@@ -1,15 +1,21 @@
-"""PatientRequests: what is retried, how long it waits, and when it gives up."""
+"""PatientRequests: what is retried, how long it waits, and when it gives up; and how
+TelegramSession reads the message Telegram sends back."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import orjson
 import pytest
 from aiogram import Bot
-from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import ClientDecodeError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import GetUpdates, SendMessage
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
-from bot.telegram_session import PatientRequests, paced_by_caller
+from bot.telegram_session import PatientRequests, TelegramSession, paced_by_caller
 
 BOT = Bot("123456:TEST")
 
@@ -80,3 +86,69 @@ async def test_callers_that_pace_themselves_and_polling_are_left_alone(
     with pytest.raises(TelegramServerError):
         await patient(flaky, BOT, GetUpdates())
     assert flaky.calls == 1
+
+
+KEYBOARD = InlineKeyboardMarkup(
+    inline_keyboard=[[InlineKeyboardButton(text="📚 Learn", callback_data="open:learn")]]
+)
+
+Answer = Callable[[dict[str, Any]], str]
+StartServer = Callable[[Answer], Awaitable[Bot]]
+
+
+def sent(body: dict[str, Any], echo_keyboard: bool) -> str:
+    """Telegram's answer to sendMessage: the message as sent, with or without its keyboard."""
+    message: dict[str, Any] = {
+        "message_id": 7,
+        "date": 0,
+        "chat": {"id": body["chat_id"], "type": "private"},
+        "text": body["text"],
+    }
+    if echo_keyboard:
+        message["reply_markup"] = body["reply_markup"]
+    return orjson.dumps({"ok": True, "result": message}).decode()
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[StartServer]:
+    """Starts a Bot API server on 127.0.0.1 that answers sendMessage with `answer(body)`,
+    and returns a Bot whose TelegramSession talks to it."""
+    started: list[tuple[TestServer, Bot]] = []
+
+    async def start(answer: Answer) -> Bot:
+        async def send_message(request: web.Request) -> web.Response:
+            text = answer(await request.json())
+            return web.Response(text=text, content_type="application/json")
+
+        app = web.Application()
+        app.router.add_post("/bot{token}/sendMessage", send_message)
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        bot = Bot("123456:TEST", session=TelegramSession(str(server.make_url("")).rstrip("/")))
+        started.append((server, bot))
+        return bot
+
+    yield start
+    for server, bot in started:
+        await bot.session.close()
+        await server.close()
+
+
+async def test_a_sent_message_keeps_the_keyboard_that_was_sent(telegram: StartServer) -> None:
+    bot = await telegram(lambda body: sent(body, echo_keyboard=True))
+    message = await bot.send_message(chat_id=5, text="Меню", reply_markup=KEYBOARD)
+    assert message.text == "Меню" and message.chat.id == 5
+    # Its echo is not parsed again: the very object that was sent.
+    assert message.reply_markup is KEYBOARD
+
+
+async def test_an_answer_without_a_keyboard_gets_none(telegram: StartServer) -> None:
+    bot = await telegram(lambda body: sent(body, echo_keyboard=False))
+    message = await bot.send_message(chat_id=5, text="hi", reply_markup=KEYBOARD)
+    assert message.reply_markup is None
+
+
+async def test_an_unreadable_answer_is_still_a_decode_error(telegram: StartServer) -> None:
+    bot = await telegram(lambda body: "<html>Bad Gateway</html>")
+    with pytest.raises(ClientDecodeError):
+        await bot.send_message(chat_id=5, text="hi", reply_markup=KEYBOARD)
