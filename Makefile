@@ -20,8 +20,9 @@ run: install
 	$(BIN)/python -m bot
 
 # Four workers: the tests mostly wait on sockets and subprocesses, so even two cores keep
-# four busy (docs/architecture.md, "Tests"). `python -m pytest tests/...` runs one file alone.
-test: install i18n-compile lint
+# four busy (docs/architecture.md, "Tests"). Each test worker compiles the catalogues it needs
+# (tests/conftest.py). `python -m pytest tests/...` runs one file alone.
+test: lint
 	$(BIN)/python -m pytest -n 4 --dist worksteal
 
 lint: install
