@@ -194,3 +194,54 @@ async def test_strangers_cannot_broadcast(
     reply = await dmitry.click_data(menu.message_id or 0, forged)
     assert reply.callback_answer is not None
     assert await running.app.services.broadcasts.recent() == []
+
+
+async def test_a_broadcast_for_one_region_and_group_with_the_report_form_under_it(
+    fake: FakeTelegram,
+    owner: FakeUser,
+    aigerim: FakeUser,
+    dmitry: FakeUser,
+    tr: Tr,
+    running: RunningBot,
+) -> None:
+    almaty_teen, astana_teen, almaty_parent = aigerim, fake.user(user_id=8200), dmitry
+    await onboard(almaty_teen, tr, KK, "🧑 Teenager", "Алматы", subscribe=True)
+    await onboard(astana_teen, tr, KK, "🧑 Teenager", "Астана", subscribe=True)
+    await onboard(almaty_parent, tr, RU, "👪 Parent", "Алматы", subscribe=True)
+
+    await owner.send("/broadcast")
+    await owner.send("Алматыда жаңа «жұмыс» жарнамалары: көрсең, хабарла")
+    await owner.click(tr("Skip ➡️", RU))  # no Russian text
+    await owner.click(tr("Skip ➡️", RU))  # no photo
+    reply = await owner.click(tr("🕵️ The report form", RU))
+    assert tr("Step 5 of 5. Who should get it?", RU) in reply.text
+    # Every group is chosen at first; the last one cannot be switched off.
+    for role in ("👪 Parent", "🧑‍🏫 Teacher or specialist"):
+        reply = await owner.click(f"✅ {tr(role, RU)}")
+        assert f"⬜ {tr(role, RU)}" in reply.buttons
+    reply = await owner.click(f"✅ {tr('🧑 Teenager', RU)}")
+    assert reply.callback_answer is not None
+    assert reply.callback_answer.text == tr("Choose at least one group.", RU)
+    reply = await owner.click(tr("📍 Region: {region}", RU).format(region=tr("all regions", RU)))
+    assert tr("Which region?", RU) in reply.text and tr("All regions", RU) in reply.buttons
+    reply = await owner.click("Алматы")
+    assert tr("📍 Region: {region}", RU).format(region="Алматы") in reply.buttons
+
+    reply = await owner.click(tr("Preview ➡️", RU))
+    assert tr("Audience: {total} subscribers.", RU).format(total="<5") in reply.text
+    await owner.click(tr("✅ Start the broadcast", RU))
+    await fake.wait_for(lambda: any("жарнама" in m.text for m in almaty_teen.messages), 10)
+    broadcast = next(m for m in almaty_teen.messages if "жарнама" in m.text)
+    assert broadcast.buttons == [[tr("🕵️ Report anonymously", KK)]]
+    await astana_teen.expect_silence(0.3)
+    assert not any("жарнама" in m.text for m in almaty_parent.messages)
+
+    # The button under the broadcast opens the report form in a new message; the broadcast
+    # stays as it was.
+    reply = await almaty_teen.click_in(broadcast.message_id, tr("🕵️ Report anonymously", KK))
+    assert reply.edits == [] and len(reply.messages) == 1
+    title = tr("🕵️ <b>Anonymous report</b>", KK).replace("<b>", "").replace("</b>", "")
+    assert reply.messages[0].text.startswith(title)
+    assert reply.messages[0].message_id != broadcast.message_id
+    still = next(m for m in almaty_teen.messages if m.message_id == broadcast.message_id)
+    assert still.text == broadcast.text and not still.edited

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
-from fake_telegram import FakeTelegram, FakeUser, UploadedFile
+from fake_telegram import FakeTelegram, FakeUser, Reply, UploadedFile
 
 from bot.domain import Language, Role
-from bot.keyboards.callbacks import CourseChoose
+from bot.keyboards.callbacks import CourseAct, CourseAction, CourseAnswer, CourseChoose
 from bot.services.content import Library
 from bot.services.content.models import Course
 from tests.clock import Clock
@@ -193,6 +193,44 @@ async def test_a_forged_or_old_session_button_changes_nothing(
     hint = await aigerim.send_sticker()
     assert hint.text  # a sticker is answered with a hint, not ignored
     assert await count_rows(running, "SELECT done FROM course_enrolments") == 0
+
+
+async def test_old_course_buttons_say_where_the_course_really_is(
+    dmitry: FakeUser, tr: Tr, library: Library, running: RunningBot, calendar: Calendar
+) -> None:
+    await onboard(dmitry, tr, RU, "🧑 Teenager", None, subscribe=False)
+    course = course_for(library, Role.TEEN)
+    await dmitry.send("/practice")
+    screen = (await dmitry.click(f"{course.emoji} {course.title.ru}")).last
+    await dmitry.click(tr("▶️ Start the course", RU))
+    await dmitry.click(tr("Skip ➡️", RU))
+    await dmitry.click(course.sessions[0].choices[0].text.ru)
+    await dmitry.click(tr("✅ Said it", RU))
+    question = dmitry.messages[-1]
+    await dmitry.click(letter(course, 1))
+
+    def alert(reply: Reply) -> str:
+        assert reply.callback_answer is not None
+        return reply.callback_answer.text
+
+    # The session is done: its question's button, pressed again on a second device (the
+    # answer took the buttons away here), says so.
+    answer = CourseAnswer(course=course.id, session=1, option=course.sessions[0].question.correct)
+    again = await dmitry.click_data(question.message_id, answer.pack())
+    session_over = "This part of the session is over. Open the course in /practice to go on."
+    assert alert(again) == tr(session_over, RU)
+    # "Start" from a copy of the course's first screen, and the next session before its day:
+    # the course runs, and its next session is not open yet; neither opens it.
+    for action in (CourseAction.START, CourseAction.SESSION):
+        button = CourseAct(course=course.id, action=action).pack()
+        reply = await dmitry.click_data(screen.message_id or 0, button)
+        assert alert(reply) == tr("The next session is not open yet.", RU), action
+        assert not reply.messages
+    # A course the content no longer has.
+    gone = CourseAct(course="removed_course", action=CourseAction.OPEN).pack()
+    reply = await dmitry.click_data(screen.message_id or 0, gone)
+    assert alert(reply) == tr("This course is no longer available.", RU)
+    assert await count_rows(running, "SELECT done FROM course_enrolments") == 1
 
 
 async def test_stats_show_the_course_session_by_session_and_export_it(

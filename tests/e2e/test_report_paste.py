@@ -427,6 +427,38 @@ async def test_a_question_is_asked_seen_and_answered_through_the_receipt(
     assert not [b for b in reply.buttons if "Какой подъезд?" in b]  # answered: no button
 
 
+async def test_an_answer_is_words_and_is_given_once(
+    fake: FakeTelegram,
+    owner: FakeUser,
+    moderators_chat: FakeGroup,
+    running: RunningBot,
+    tr: Tr,
+) -> None:
+    user = fake.user(user_id=8117, language_code="ru")
+    reply = await user.send("/status")  # the code forgotten: how to use the command
+    assert reply.text == tr(
+        "Send /status and your receipt code, for example: /status ABCD-EFGH-JKMN-PQRS", RU
+    )
+    await start_channel_report(user, tr, RU)
+    await user.send("@once_shop")
+    code = await finish(user, tr, RU)
+    await ask(fake, owner, moderators_chat, "Где именно?", tr)
+    earlier = (await user.send(f"/status {code}")).last
+    status = await user.send(f"/status {code}")
+    button = next(b for b in status.buttons if "Где именно?" in b)
+    await user.click(button)
+    reply = await user.send_sticker()  # no words: asked for them, nothing is added
+    assert reply.text == tr("Please write the answer in words; a photo may come with it.", RU)
+    reply = await user.send("У школы №5")
+    assert tr("Thank you!", RU).rstrip("!") in reply.text
+    # The same button under an earlier /status: answered already, nothing asked again.
+    again = await user.click_in(earlier.message_id or 0, button)
+    assert again.callback_answer is not None
+    assert again.callback_answer.text == tr("This question is already answered.", RU)
+    history = (await user.send(f"/status {code}")).text
+    assert history.count("У школы №5") == 1
+
+
 async def test_a_reply_is_previewed_and_must_answer_the_prompt(
     fake: FakeTelegram, owner: FakeUser, moderators_chat: FakeGroup, running: RunningBot, tr: Tr
 ) -> None:
