@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import pytest
 from fake_telegram import FakeGroup, FakeTelegram, FakeUser
 
 from bot.domain import Language
@@ -245,3 +246,36 @@ async def test_a_broadcast_for_one_region_and_group_with_the_report_form_under_i
     assert reply.messages[0].message_id != broadcast.message_id
     still = next(m for m in almaty_teen.messages if m.message_id == broadcast.message_id)
     assert still.text == broadcast.text and not still.edited
+
+
+@pytest.mark.parametrize("kind", ["🧩 A quiz", "🆘 Help contacts"])
+async def test_a_broadcast_button_opens_its_quiz_or_the_helplines(
+    fake: FakeTelegram,
+    owner: FakeUser,
+    dmitry: FakeUser,
+    tr: Tr,
+    library: Library,
+    running: RunningBot,
+    kind: str,
+) -> None:
+    await onboard(dmitry, tr, RU, "🧑 Teenager", None, subscribe=True)
+    quiz = library.quizzes[0]
+    await owner.send("/broadcast")
+    await owner.click(tr("Skip ➡️", RU))  # no Kazakh text
+    await owner.send("Проверь себя перед каникулами")
+    await owner.click(tr("Skip ➡️", RU))  # no photo
+    await owner.click(tr(kind, RU))
+    if kind == "🧩 A quiz":
+        await owner.click(f"{quiz.emoji} {quiz.title.ru}")
+    await owner.click(tr("Preview ➡️", RU))
+    await owner.click(tr("✅ Start the broadcast", RU))
+    await fake.wait_for(lambda: any("каникулами" in m.text for m in dmitry.messages), 10)
+    broadcast = next(m for m in dmitry.messages if "каникулами" in m.text)
+    label = f"{quiz.emoji} {quiz.title.ru}" if kind == "🧩 A quiz" else tr("🆘 Get help now", RU)
+    assert broadcast.buttons == [[label]]
+    reply = await dmitry.click_in(broadcast.message_id, label)
+    assert reply.edits == [] and reply.messages  # a new message under the broadcast
+    if kind == "🧩 A quiz":
+        assert quiz.intro.ru.splitlines()[0] in reply.text
+    else:
+        assert library.help.phone("emergency_112") in reply.text

@@ -457,6 +457,13 @@ async def test_an_answer_is_words_and_is_given_once(
     assert again.callback_answer.text == tr("This question is already answered.", RU)
     history = (await user.send(f"/status {code}")).text
     assert history.count("У школы №5") == 1
+    # The moderators read the whole thread under 📜 History, in the order it happened.
+    await fake.wait_for(lambda: len(moderators_chat.messages) >= 2, timeout=5)
+    await open_details(fake, owner, moderators_chat, 2)
+    label = tr("📜 History", RU)
+    card = next(m for m in reversed(owner.messages) if any(label in row for row in m.buttons))
+    thread = (await owner.click_in(card.message_id or 0, label)).text
+    assert thread.index("Где именно?") < thread.index("У школы №5")
 
 
 async def test_a_reply_is_previewed_and_must_answer_the_prompt(
