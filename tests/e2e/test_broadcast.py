@@ -10,7 +10,7 @@ import pytest
 from fake_telegram import FakeGroup, FakeTelegram, FakeUser
 
 from bot.domain import Language
-from bot.keyboards.callbacks import BroadcastAct
+from bot.keyboards.callbacks import BroadcastAct, ComposeAction, ComposeButton
 from bot.services.content import Library
 from tests.e2e.conftest import RunningBot, count_rows
 from tests.e2e.test_onboarding import onboard
@@ -197,6 +197,27 @@ async def test_strangers_cannot_broadcast(
     forged = BroadcastAct(broadcast=1, control="cancel").pack()
     reply = await dmitry.click_data(menu.message_id or 0, forged)
     assert reply.callback_answer is not None
+    assert await running.app.services.broadcasts.recent() == []
+
+
+async def test_the_composer_asks_for_what_it_needs_and_cancels_cleanly(
+    owner: FakeUser, tr: Tr, running: RunningBot
+) -> None:
+    await owner.send("/broadcast")
+    reply = await owner.send_sticker()  # not a text
+    assert reply.text == tr("Please send text, or press Skip.", RU)
+    await owner.click(tr("Skip ➡️", RU))  # no Kazakh text
+    skip_russian = owner.last_bot_message
+    reply = await owner.click(tr("Skip ➡️", RU))  # and no Russian text either
+    assert reply.callback_answer is not None
+    assert reply.callback_answer.text == tr("At least one language needs a text.", RU)
+    reply = await owner.click(tr("❌ Cancel", RU))
+    assert tr("The broadcast was cancelled; nothing was sent.", RU) in reply.text
+    # Skip pressed again on a client that still shows it: the composer is closed, and says so.
+    reply = await owner.click_data(
+        skip_russian.message_id or 0, ComposeButton(action=ComposeAction.SKIP).pack()
+    )
+    assert reply.callback_answer is not None and "/broadcasts" in reply.callback_answer.text
     assert await running.app.services.broadcasts.recent() == []
 
 
