@@ -145,11 +145,13 @@ def _with_sent_keyboard(raw: str, markup: object) -> str | dict[str, Any]:
         answer = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return raw
-    result = answer.get("result") if isinstance(answer, dict) else None
+    if not isinstance(answer, dict):
+        return raw
+    result = answer.get("result")
     if isinstance(result, dict) and "reply_markup" in result:
         # pydantic takes a model instance of the field's type as it is, without parsing.
         result["reply_markup"] = markup
-    return answer  # type: ignore[no-any-return]
+    return answer
 
 
 class TelegramSession(AiohttpSession):
