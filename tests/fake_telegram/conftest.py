@@ -52,7 +52,7 @@ def polling(fake: FakeTelegram, bot: Bot) -> PollingRunner:
     async def run(dispatcher: Dispatcher) -> AsyncIterator[None]:
         # One update at a time: an update is then handled when the next getUpdates confirms
         # it, which the fake's actions wait for, so what arrived never depends on the load of
-        # the machine (lint runs beside the tests).
+        # the machine.
         task = asyncio.create_task(
             dispatcher.start_polling(
                 bot,
